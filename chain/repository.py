@@ -1,0 +1,192 @@
+"""Queries of the chain service (SQLAlchemy Core: this is the hot path); they never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, text, tuple_, update
+
+from chain.models import Checkpoint, Entry, LiveEncumbrance, MerkleNode, WitnessPeer
+from common.merkle import Node, NodeId
+
+__all__ = [
+    "CheckpointRow",
+    "DbNodeStore",
+    "entries_between",
+    "entry_data",
+    "find_bodies",
+    "head",
+    "insert_checkpoint",
+    "insert_entries",
+    "insert_nodes",
+    "latest_published",
+    "latest_signed",
+    "live_encumbrances",
+    "lock_log",
+    "mark_published",
+    "save_encumbrances",
+    "set_witness_size",
+    "witness_sizes",
+]
+
+_entry = Entry.__table__
+_node = MerkleNode.__table__
+_checkpoint = Checkpoint.__table__
+_live = LiveEncumbrance.__table__
+_peer = WitnessPeer.__table__
+# Any constant works; it only has to be the same in every sequencer process.
+_SEQUENCER_LOCK = 0x72746F2D636861  # "rto-cha"
+
+
+def lock_log(conn: Connection) -> None:
+    """Make this transaction the single writer. SQLite already holds its write lock (BEGIN
+    IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SEQUENCER_LOCK})
+
+
+def head(conn: Connection) -> tuple[int, bytes | None]:
+    """(tree size, leaf hash of the last entry)."""
+    row = conn.execute(
+        select(_entry.c.seq, _entry.c.leaf_hash).order_by(_entry.c.seq.desc()).limit(1)
+    ).first()
+    return (0, None) if row is None else (row[0] + 1, row[1])
+
+
+def size(conn: Connection) -> int:
+    return head(conn)[0]
+
+
+def find_bodies(conn: Connection, body_hashes: Sequence[bytes]) -> dict[bytes, tuple[int, bytes]]:
+    """Entries already holding these bodies: body hash → (index, leaf hash)."""
+    found: dict[bytes, tuple[int, bytes]] = {}
+    for start in range(0, len(body_hashes), 500):
+        chunk = body_hashes[start : start + 500]
+        query = select(_entry.c.body_hash, _entry.c.seq, _entry.c.leaf_hash).where(
+            _entry.c.body_hash.in_(chunk)
+        )
+        found.update({row[0]: (row[1], row[2]) for row in conn.execute(query)})
+    return found
+
+
+def live_encumbrances(conn: Connection, cadastral_numbers: Iterable[str]) -> dict[str, int]:
+    wanted = list(cadastral_numbers)
+    if not wanted:
+        return {}
+    query = select(_live.c.cadastral_number, _live.c.registered_index).where(
+        _live.c.cadastral_number.in_(wanted)
+    )
+    return {row[0]: row[1] for row in conn.execute(query)}
+
+
+def save_encumbrances(conn: Connection, changes: Mapping[str, int | None]) -> None:
+    """Write the live-encumbrance table after a batch: None releases the property."""
+    if not changes:
+        return
+    conn.execute(delete(_live).where(_live.c.cadastral_number.in_(list(changes))))
+    rows = [{"cadastral_number": c, "registered_index": i} for c, i in changes.items() if i is not None]
+    if rows:
+        conn.execute(insert(_live), rows)
+
+
+def insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(_entry), rows)
+
+
+def insert_nodes(conn: Connection, nodes: Sequence[Node]) -> None:
+    if nodes:
+        conn.execute(insert(_node), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes])
+
+
+class DbNodeStore:
+    """`common.merkle.NodeStore` over the node table: one query per proof."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get_nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
+        if not ids:
+            return []
+        query = select(_node.c.level, _node.c.idx, _node.c.hash).where(
+            tuple_(_node.c.level, _node.c.idx).in_(list(ids))
+        )
+        found = {(row[0], row[1]): row[2] for row in self.conn.execute(query)}
+        try:
+            return [found[node_id] for node_id in ids]
+        except KeyError as exc:
+            raise KeyError(f"merkle node {exc.args[0]} not stored") from None
+
+
+def entry_data(conn: Connection, index: int) -> bytes | None:
+    return conn.execute(select(_entry.c.data).where(_entry.c.seq == index)).scalar()
+
+
+def entries_between(conn: Connection, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
+    """(index, entry bytes, stored leaf hash) for start ≤ index < end, in order."""
+    query = (
+        select(_entry.c.seq, _entry.c.data, _entry.c.leaf_hash)
+        .where(_entry.c.seq >= start, _entry.c.seq < end)
+        .order_by(_entry.c.seq)
+    )
+    return [(row[0], row[1], row[2]) for row in conn.execute(query)]
+
+
+class CheckpointRow:
+    """A stored checkpoint (plain object: rows outlive their connection)."""
+
+    __slots__ = ("cosigned_note", "root_hash", "signed_note", "size")
+
+    def __init__(self, size: int, root_hash: bytes, signed_note: str, cosigned_note: str | None) -> None:
+        self.size = size
+        self.root_hash = root_hash
+        self.signed_note = signed_note
+        self.cosigned_note = cosigned_note
+
+
+def _checkpoint_query(published: bool) -> Any:
+    query = select(
+        _checkpoint.c.size, _checkpoint.c.root_hash, _checkpoint.c.signed_note, _checkpoint.c.cosigned_note
+    )
+    if published:
+        query = query.where(_checkpoint.c.published_at.is_not(None))
+    return query.order_by(_checkpoint.c.size.desc()).limit(1)
+
+
+def latest_signed(conn: Connection) -> CheckpointRow | None:
+    row = conn.execute(_checkpoint_query(published=False)).first()
+    return None if row is None else CheckpointRow(*row)
+
+
+def latest_published(conn: Connection) -> CheckpointRow | None:
+    row = conn.execute(_checkpoint_query(published=True)).first()
+    return None if row is None else CheckpointRow(*row)
+
+
+def insert_checkpoint(conn: Connection, size: int, root_hash: bytes, signed_note: str, at: datetime) -> None:
+    conn.execute(
+        insert(_checkpoint).values(size=size, root_hash=root_hash, signed_note=signed_note, signed_at=at)
+    )
+
+
+def mark_published(conn: Connection, size: int, cosigned_note: str, cosignatures: int, at: datetime) -> None:
+    conn.execute(
+        update(_checkpoint)
+        .where(_checkpoint.c.size == size)
+        .values(cosigned_note=cosigned_note, cosignatures=cosignatures, published_at=at)
+    )
+
+
+def witness_sizes(conn: Connection) -> dict[str, int]:
+    return {row[0]: row[1] for row in conn.execute(select(_peer.c.name, _peer.c.size))}
+
+
+def set_witness_size(conn: Connection, name: str, size: int) -> None:
+    if conn.execute(update(_peer).where(_peer.c.name == name).values(size=size)).rowcount == 0:
+        conn.execute(insert(_peer).values(name=name, size=size))
+
+
+def count_entries(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(_entry)).scalar_one()

@@ -1,0 +1,394 @@
+"""Validation of detached CMS signatures: one ETSI-style report per SignerInfo.
+
+pyHanko's ETSI EN 319 102-1 basic validation (§5.3) does the work — signature integrity,
+path building to the trust anchors, CRL/OCSP checks with local data only — one SignerInfo
+at a time (it accepts no more), and this module adds what the CMS alone cannot settle:
+
+Revocation versus signing time. A CAdES-B signature carries only a *claimed* signing time,
+which the holder of a stolen key can backdate at will, so it never proves a signature
+predates a revocation. Hence, for a certificate revoked at validation time:
+  * a proof of existence (`poe_time`, e.g. the chain entry that recorded the signature)
+    before the revocation makes the signature TOTAL_PASSED (validated as of that time);
+  * a claimed signing time at or after the revocation makes it TOTAL_FAILED/REVOKED: the
+    signer's own signed statement dates the signature after the revocation;
+  * otherwise it stays INDETERMINATE/REVOKED_NO_POE, as ETSI prescribes.
+An expired certificate is handled alike (POE within its validity → passed, otherwise
+INDETERMINATE/OUT_OF_BOUNDS_NO_POE). Missing revocation data, an unknown algorithm or a
+broken chain never pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from asn1crypto import cms, crl, ocsp
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp as x509_ocsp
+from pyhanko.sign.ades.report import AdESPassed
+from pyhanko.sign.general import CMSExtractionError, extract_certificate_info
+from pyhanko.sign.validation.ades import AdESBasicValidationResult, ades_basic_validation
+from pyhanko.sign.validation.policy_decl import (
+    LocalKnowledge,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+from pyhanko_certvalidator.registry import SimpleTrustManager
+from pyhanko_certvalidator.revinfo.archival import CRLContainer, OCSPContainer
+
+from common.eds._aio import run_sync
+from common.eds._asn1 import from_asn1, to_asn1
+from common.eds.cms import content_digest, load_signed_data, strip_pem_armour
+from common.eds.errors import EdsError
+from common.eds.holder import describe_holder
+from common.eds.report import (
+    CertificateSummary,
+    Indication,
+    RevocationInfo,
+    RevocationStatus,
+    SignatureLevel,
+    SignerReport,
+    SubIndication,
+)
+from common.eds.revocation import RevocationData, RevocationSource, summarise_revocation
+from common.eds.trust import TrustAnchors
+
+__all__ = ["async_validate_cms", "validate_cms"]
+
+# What the national PKI issues with RSA keys; anything else is not evaluated (fail closed).
+_DIGESTS = frozenset({"sha256", "sha384", "sha512"})
+_SIGNATURES = frozenset({"rsassa_pkcs1v15", "sha256_rsa", "sha384_rsa", "sha512_rsa", "rsassa_pss"})
+
+_TOTAL_FAILED = frozenset(
+    {
+        SubIndication.FORMAT_FAILURE,
+        SubIndication.HASH_FAILURE,
+        SubIndication.SIG_CRYPTO_FAILURE,
+        SubIndication.REVOKED,
+        SubIndication.NOT_YET_VALID,
+    }
+)
+_POE_CURABLE = frozenset({SubIndication.REVOKED_NO_POE, SubIndication.OUT_OF_BOUNDS_NO_POE})
+
+_ERROR_KEYS = {
+    SubIndication.FORMAT_FAILURE: "cms.malformed",
+    SubIndication.HASH_FAILURE: "signature.hash_mismatch",
+    SubIndication.SIG_CRYPTO_FAILURE: "signature.invalid",
+    SubIndication.REVOKED: "certificate.revoked",
+    SubIndication.REVOKED_NO_POE: "certificate.revoked",
+    SubIndication.NOT_YET_VALID: "certificate.not_yet_valid",
+    SubIndication.OUT_OF_BOUNDS_NO_POE: "certificate.expired",
+    SubIndication.NO_CERTIFICATE_CHAIN_FOUND: "chain.untrusted",
+    SubIndication.CHAIN_CONSTRAINTS_FAILURE: "chain.constraints",
+    SubIndication.REVOKED_CA_NO_POE: "chain.ca_revoked",
+    SubIndication.NO_SIGNING_CERTIFICATE_FOUND: "signer.certificate_missing",
+    SubIndication.SIG_CONSTRAINTS_FAILURE: "signature.constraints",
+    SubIndication.CRYPTO_CONSTRAINTS_FAILURE: "algorithm.unsupported",
+    SubIndication.TRY_LATER: "revocation.stale",
+}
+
+
+async def async_validate_cms(
+    cms_der: bytes,
+    content: bytes,
+    trust: TrustAnchors,
+    revocation: RevocationSource,
+    at: datetime | None = None,
+    *,
+    poe_time: datetime | None = None,
+) -> tuple[SignerReport, ...]:
+    """Validate every SignerInfo of a detached CMS over `content`.
+
+    `at` is the validation time (default now); `poe_time` an independent proof that the
+    signature existed at that time. Never returns an empty tuple: a CMS that cannot be read
+    or has no signers yields one TOTAL_FAILED/FORMAT_FAILURE report.
+    """
+    validation_time = (at or datetime.now(UTC)).astimezone(UTC)
+    if poe_time is not None and poe_time > validation_time:
+        raise ValueError("a proof of existence cannot lie after the validation time")
+    try:
+        signed_data = load_signed_data(strip_pem_armour(cms_der))
+    except EdsError as exc:
+        return (_format_failure(validation_time, exc.code),)
+    if len(signed_data["signer_infos"]) == 0:
+        return (_format_failure(validation_time, "cms.no_signers"),)
+
+    singles = [_single_signer_copy(signed_data, si) for si in signed_data["signer_infos"]]
+    signer_certs = [_signer_certificate(single) for single in singles]
+    data = revocation.revocation_data([c for c in signer_certs if c is not None])
+    context = _Context(trust, data, validation_time, at is not None, poe_time)
+    return tuple(
+        [
+            await _validate_one(index, single, cert, content, context)
+            for index, (single, cert) in enumerate(zip(singles, signer_certs, strict=True))
+        ]
+    )
+
+
+def validate_cms(
+    cms_der: bytes,
+    content: bytes,
+    trust: TrustAnchors,
+    revocation: RevocationSource,
+    at: datetime | None = None,
+    *,
+    poe_time: datetime | None = None,
+) -> tuple[SignerReport, ...]:
+    """Synchronous `async_validate_cms`, for the CLI, workers and tests."""
+    return run_sync(async_validate_cms(cms_der, content, trust, revocation, at, poe_time=poe_time))
+
+
+class _Context:
+    """Inputs shared by the SignerInfos of one CMS."""
+
+    def __init__(
+        self,
+        trust: TrustAnchors,
+        data: RevocationData,
+        validation_time: datetime,
+        historical: bool,
+        poe_time: datetime | None,
+    ) -> None:
+        self.trust = trust
+        self.data = data
+        self.validation_time = validation_time
+        self.historical = historical
+        self.poe_time = poe_time
+        self.crls, self.ocsps, self.warnings = _parse_revocation(data)
+
+    def spec(self) -> SignatureValidationSpec:
+        return SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=[to_asn1(c) for c in self.trust.roots]),
+                revinfo_policy=CertRevTrustPolicy(
+                    RevocationCheckingPolicy(
+                        ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
+                        # CA certificates are checked when they name a CRL or OCSP responder.
+                        intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED,
+                    ),
+                    # Revocation data issued after the validation time still speaks about it:
+                    # NCA revocations are final (no certificate holds), so this is sound.
+                    retroactive_revinfo=True,
+                ),
+            ),
+            local_knowledge=LocalKnowledge(
+                known_certs=[to_asn1(c) for c in self.trust.intermediates],
+                known_crls=[CRLContainer(c) for c in self.crls],
+                known_ocsps=[OCSPContainer(o) for o in self.ocsps],
+            ),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
+            ),
+            # Signing and authentication keys both carry digitalSignature; which one a party
+            # must use is the party check's business, not the validator's.
+            key_usage_settings=KeyUsageConstraints(key_usage={"digital_signature"}),
+        )
+
+    async def run(self, single: cms.SignedData, raw_digest: bytes, moment: datetime, historical: bool):
+        timing = ValidationTimingInfo(
+            validation_time=moment, best_signature_time=moment, point_in_time_validation=historical
+        )
+        return await ades_basic_validation(single, self.spec(), timing_info=timing, raw_digest=raw_digest)
+
+
+async def _validate_one(
+    index: int, single: cms.SignedData, cert: x509.Certificate | None, content: bytes, ctx: _Context
+) -> SignerReport:
+    signer_info = single["signer_infos"][0]
+    digest_name = signer_info["digest_algorithm"]["algorithm"].native
+    signature_name = signer_info["signature_algorithm"]["algorithm"].native
+    claimed = _claimed_signing_time(signer_info)
+    base = {
+        "index": index,
+        "signature_level": _level(signer_info, cert),
+        "signer": describe_holder(cert) if cert is not None else None,
+        "claimed_signing_time": claimed,
+        "validation_time": ctx.validation_time,
+        "digest_algorithm": digest_name,
+        "signature_algorithm": signature_name,
+        "revocation": summarise_revocation(ctx.data, cert)
+        if cert is not None
+        else RevocationInfo(RevocationStatus.NOT_CHECKED),
+    }
+    warnings = list(ctx.warnings)
+    if base["signature_level"] is SignatureLevel.CMS_NOT_ETSI:
+        warnings.append("signature.not_cades_baseline_b")
+
+    def report(sub: SubIndication | None, errors: Sequence[str] = (), **extra: object) -> SignerReport:
+        indication = (
+            Indication.TOTAL_PASSED
+            if sub is None
+            else Indication.TOTAL_FAILED
+            if sub in _TOTAL_FAILED
+            else Indication.INDETERMINATE
+        )
+        fields = {
+            "chain": (_summary(cert),) if cert is not None else (),
+            "best_signature_time": ctx.validation_time,
+            **base,
+            **extra,
+        }
+        return SignerReport(
+            indication=indication,
+            sub_indication=sub,
+            errors=tuple(dict.fromkeys(errors)),
+            warnings=tuple(dict.fromkeys(warnings)),
+            **fields,
+        )
+
+    if digest_name not in _DIGESTS or signature_name not in _SIGNATURES:
+        return report(SubIndication.CRYPTO_CONSTRAINTS_FAILURE, ["algorithm.unsupported"])
+    if cert is None:
+        return report(SubIndication.NO_SIGNING_CERTIFICATE_FOUND, ["signer.certificate_missing"])
+
+    raw_digest = content_digest(signer_info, content)
+    try:
+        result = await ctx.run(single, raw_digest, ctx.validation_time, ctx.historical)
+    except Exception:  # any surprise inside the validator must fail closed, never pass
+        return report(SubIndication.GENERIC, ["validation.error"])
+    sub = _sub_indication(result)
+    chain = _chain(result) or (_summary(cert),)
+
+    if sub in _POE_CURABLE and ctx.poe_time is not None:
+        past = await ctx.run(single, raw_digest, ctx.poe_time, True)
+        if _sub_indication(past) is None:
+            revoked = sub is SubIndication.REVOKED_NO_POE
+            warnings.append("certificate.revoked_after_poe" if revoked else "certificate.expired_after_poe")
+            return report(None, chain=_chain(past) or chain, best_signature_time=ctx.poe_time)
+
+    if sub is SubIndication.REVOKED_NO_POE:
+        revoked_at = result.api_status.revocation_details.revocation_date
+        if claimed is not None and claimed >= revoked_at:
+            errors = ["certificate.revoked", "certificate.revoked_before_signing_time"]
+            return report(SubIndication.REVOKED, errors, chain=chain)
+    if sub is not None and cert.not_valid_before_utc > ctx.validation_time:
+        return report(SubIndication.NOT_YET_VALID, ["certificate.not_yet_valid"], chain=chain)
+    no_revinfo = base["revocation"].status is RevocationStatus.NOT_CHECKED
+    if sub is SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE and no_revinfo:
+        return report(SubIndication.TRY_LATER, ["revocation.missing"], chain=chain)
+    if sub is None:
+        return report(None, chain=chain)
+    return report(sub, [_ERROR_KEYS.get(sub, f"validation.{sub.value.lower()}")], chain=chain)
+
+
+def _sub_indication(result: AdESBasicValidationResult) -> SubIndication | None:
+    if result.ades_subindic is AdESPassed.OK:
+        return None
+    return SubIndication.__members__.get(result.ades_subindic.name, SubIndication.GENERIC)
+
+
+def _format_failure(validation_time: datetime, error: str) -> SignerReport:
+    return SignerReport(
+        index=0,
+        indication=Indication.TOTAL_FAILED,
+        sub_indication=SubIndication.FORMAT_FAILURE,
+        signature_level=SignatureLevel.CMS_NOT_ETSI,
+        signer=None,
+        chain=(),
+        revocation=RevocationInfo(RevocationStatus.NOT_CHECKED),
+        claimed_signing_time=None,
+        best_signature_time=validation_time,
+        validation_time=validation_time,
+        digest_algorithm=None,
+        signature_algorithm=None,
+        errors=(error,),
+    )
+
+
+def _single_signer_copy(signed_data: cms.SignedData, signer_info: cms.SignerInfo) -> cms.SignedData:
+    # pyHanko validates exactly one SignerInfo; everything else is shared by all signers.
+    fields = {
+        name: signed_data[name]
+        for name in ("version", "digest_algorithms", "encap_content_info", "certificates", "crls")
+        if signed_data[name].native is not None
+    }
+    return cms.SignedData({**fields, "signer_infos": [signer_info]})
+
+
+def _signer_certificate(single: cms.SignedData) -> x509.Certificate | None:
+    try:
+        found = extract_certificate_info(single).signer_cert
+    except CMSExtractionError:
+        return None
+    return from_asn1(found)
+
+
+def _claimed_signing_time(signer_info: cms.SignerInfo) -> datetime | None:
+    for attr in signer_info["signed_attrs"]:
+        if attr["type"].native == "signing_time":
+            return attr["values"][0].native.astimezone(UTC)
+    return None
+
+
+def _level(signer_info: cms.SignerInfo, cert: x509.Certificate | None) -> SignatureLevel:
+    """CAdES-B (EN 319 122-1): content-type, message-digest, signing-time and a signing-
+    certificate(-v2) attribute naming the signer's certificate, which must be embedded."""
+    attrs = {attr["type"].native: attr["values"][0] for attr in signer_info["signed_attrs"]}
+    if cert is None or not {"content_type", "message_digest", "signing_time"} <= attrs.keys():
+        return SignatureLevel.CMS_NOT_ETSI
+    der = cert.public_bytes(serialization.Encoding.DER)
+    if "signing_certificate_v2" in attrs:
+        ess = attrs["signing_certificate_v2"]["certs"][0]
+        algorithm = ess["hash_algorithm"]["algorithm"].native
+    elif "signing_certificate" in attrs:
+        ess, algorithm = attrs["signing_certificate"]["certs"][0], "sha1"
+    else:
+        return SignatureLevel.CMS_NOT_ETSI
+    if (
+        algorithm not in _DIGESTS | {"sha1"}
+        or hashlib.new(algorithm, der).digest() != ess["cert_hash"].native
+    ):
+        return SignatureLevel.CMS_NOT_ETSI
+    return SignatureLevel.CADES_BASELINE_B
+
+
+def _chain(result: AdESBasicValidationResult) -> tuple[CertificateSummary, ...]:
+    path = result.api_status.validation_path if result.api_status is not None else None
+    if path is None:
+        return ()
+    certs = list(path.iter_certs(include_root=True))
+    return tuple(_summary(from_asn1(c)) for c in reversed(certs))
+
+
+def _summary(cert: x509.Certificate) -> CertificateSummary:
+    return CertificateSummary(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        serial=format(cert.serial_number, "X"),
+        sha256=cert.fingerprint(hashes.SHA256()).hex(),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+    )
+
+
+def _parse_revocation(
+    data: RevocationData,
+) -> tuple[list[crl.CertificateList], list[ocsp.OCSPResponse], list[str]]:
+    crls, responses, warnings = [], [], []
+    # cryptography parses eagerly, asn1crypto lazily: vet with the former, hand on the latter.
+    for der in data.crls:
+        try:
+            x509.load_der_x509_crl(der)
+        except ValueError:
+            warnings.append("revocation.crl_unreadable")
+        else:
+            crls.append(crl.CertificateList.load(der))
+    for der in data.ocsp_responses:
+        try:
+            x509_ocsp.load_der_ocsp_response(der)
+        except ValueError:
+            warnings.append("revocation.ocsp_unreadable")
+        else:
+            responses.append(ocsp.OCSPResponse.load(der))
+    return crls, responses, warnings

@@ -1,0 +1,32 @@
+"""The consent service's own database: its SQLModel registry, engine and session dependency."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import registry
+from sqlmodel import Session, SQLModel
+
+from common.db import make_engine
+from consent.config import get_settings
+
+__all__ = ["ConsentBase", "get_engine", "get_session", "metadata"]
+
+
+class ConsentBase(SQLModel, registry=registry()):
+    """Base of every consent table; its metadata is this service's alone."""
+
+
+metadata = ConsentBase.metadata
+
+
+@cache
+def get_engine() -> Engine:
+    return make_engine(get_settings().effective_database_url)
+
+
+def get_session() -> Iterator[Session]:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session

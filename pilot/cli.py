@@ -1,0 +1,44 @@
+"""`rto` — the command line of the pilot: run it, demo it, issue development keys, sign and
+verify documents, append to and verify the chain, emulate NCALayer, benchmark."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from pilot.launcher import Launcher, distributed_environment, ensure_postgres_databases
+
+__all__ = ["app"]
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+@app.command()
+def up(
+    distributed: bool = typer.Option(False, "--distributed", help="PostgreSQL + Redis + Celery workers"),
+    postgres_url: str = typer.Option(DEFAULT_POSTGRES, envvar="RTO_POSTGRES_URL", help="server for --distributed"),
+    redis_url: str = typer.Option(DEFAULT_REDIS, envvar="REDIS_URL", help="broker for --distributed"),
+) -> None:
+    """Start every service on 127.0.0.1 (portal 8000 … stand-ins 8005) until Ctrl-C."""
+    env: dict[str, str] = {}
+    if distributed:
+        ensure_postgres_databases(postgres_url)
+        env = distributed_environment(postgres_url, redis_url)
+    Launcher(distributed=distributed, env=env).run_forever()
+
+
+@app.command()
+def migrate(
+    postgres_url: str = typer.Option(DEFAULT_POSTGRES, envvar="RTO_POSTGRES_URL"),
+    redis_url: str = typer.Option(DEFAULT_REDIS, envvar="REDIS_URL"),
+) -> None:
+    """Create the per-service PostgreSQL databases and apply every service's migrations (one-shot)."""
+    ensure_postgres_databases(postgres_url)
+    env = distributed_environment(postgres_url, redis_url)
+    os.environ.update(env)
+    Launcher(distributed=True, env=env).migrate()
+    typer.echo("migrated: " + ", ".join(k for k in env if k.endswith("DATABASE_URL")))

@@ -1,0 +1,173 @@
+"""`rto up`: every service as its own process on 127.0.0.1, started in dependency order and
+health-gated, with one prefixed log stream per process; Ctrl-C (or any process dying) stops all.
+
+Embedded (default): SQLite files under RTO_DATA_DIR, background work in-process.
+Distributed: a PostgreSQL database per service, Redis as broker, Celery workers per service
+queue plus beat, two API workers per service; migrations run once before the APIs start.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+from rich.console import Console
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from common.migrations import upgrade
+from pilot.topology import SERVICES, ServiceSpec
+
+__all__ = ["Launcher", "distributed_environment", "ensure_postgres_databases"]
+
+_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red", "bright_cyan", "bright_magenta")
+
+
+def distributed_environment(postgres_url: str, redis_url: str) -> dict[str, str]:
+    """Per-service DATABASE_URLs (one database each) and the shared broker."""
+    base = make_url(postgres_url)
+    env = {"REDIS_URL": redis_url}
+    for spec in SERVICES:
+        if spec.migrates:
+            url = base.set(database=f"rto_{spec.name}")
+            env[f"{spec.env_prefix}DATABASE_URL"] = url.render_as_string(hide_password=False)
+            env[f"{spec.env_prefix}MIGRATE_ON_STARTUP"] = "false"
+    return env
+
+
+def ensure_postgres_databases(postgres_url: str) -> None:
+    admin = create_engine(make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        existing = set(connection.execute(text("SELECT datname FROM pg_database")).scalars())
+        for spec in SERVICES:
+            name = f"rto_{spec.name}"
+            if spec.migrates and name not in existing:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+@dataclass
+class _Process:
+    label: str
+    argv: list[str]
+    popen: subprocess.Popen[bytes] | None = None
+    pump: threading.Thread | None = field(default=None, repr=False)
+
+
+class Launcher:
+    def __init__(self, *, distributed: bool = False, env: dict[str, str] | None = None,
+                 console: Console | None = None, services: Sequence[ServiceSpec] = SERVICES,
+                 quiet: bool = False) -> None:
+        self.distributed = distributed
+        self.env = {**os.environ, **(env or {})}
+        self.console = console or Console(stderr=True)
+        self.services = services
+        self.quiet = quiet
+        self.processes: list[_Process] = []
+
+    def _uvicorn(self, spec: ServiceSpec) -> list[str]:
+        argv = [sys.executable, "-m", "uvicorn", spec.factory, "--factory", "--host", "127.0.0.1",
+                "--port", str(spec.port), "--log-level", "warning", "--no-access-log"]
+        if self.distributed:
+            argv += ["--workers", "2", "--loop", "uvloop", "--http", "httptools"]
+        return argv
+
+    def _celery(self, spec: ServiceSpec) -> list[list[str]]:
+        if not (self.distributed and spec.celery_app):
+            return []
+        app = spec.celery_app
+        return [[sys.executable, "-m", "celery", "-A", app, "worker", "-Q", spec.name, "-c", "2",
+                 "--loglevel", "WARNING", "-n", f"{spec.name}@%h", "--without-gossip", "--without-mingle"],
+                [sys.executable, "-m", "celery", "-A", app, "beat", "--loglevel", "WARNING",
+                 "-s", os.path.join(self.env.get("RTO_DATA_DIR", "var"), f"celerybeat-{spec.name}")]]
+
+    def migrate(self) -> None:
+        for spec in self.services:
+            if spec.migrates:
+                url = self.env.get(f"{spec.env_prefix}DATABASE_URL")
+                if url:
+                    upgrade(spec.name, url)
+
+    def _spawn(self, label: str, argv: list[str], colour: str) -> _Process:
+        process = _Process(label, argv)
+        process.popen = subprocess.Popen(argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        process.pump = threading.Thread(target=self._pump, args=(process, colour), daemon=True)
+        process.pump.start()
+        self.processes.append(process)
+        return process
+
+    def _pump(self, process: _Process, colour: str) -> None:
+        assert process.popen is not None and process.popen.stdout is not None
+        for raw in process.popen.stdout:
+            if not self.quiet:
+                line = raw.decode(errors="replace").rstrip()
+                self.console.print(f"[{colour}]{process.label:>18}[/] | {line}", markup=True, highlight=False)
+
+    def _wait_healthy(self, spec: ServiceSpec, process: _Process, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if process.popen is not None and process.popen.poll() is not None:
+                raise RuntimeError(f"{spec.name} exited with {process.popen.returncode} during start-up")
+            try:
+                if httpx.get(f"{spec.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{spec.name} did not become healthy within {timeout_s:.0f} s")
+
+    def start(self) -> None:
+        if self.distributed:
+            self.migrate()
+        for index, spec in enumerate(self.services):
+            colour = _COLOURS[index % len(_COLOURS)]
+            process = self._spawn(spec.name, self._uvicorn(spec), colour)
+            self._wait_healthy(spec, process)
+            self.console.print(f"[bold green]✓[/] {spec.name} on {spec.url}")
+            for argv in self._celery(spec):
+                self._spawn(f"{spec.name}:{argv[4]}", argv, colour)
+
+    def alive(self) -> bool:
+        return all(p.popen is not None and p.popen.poll() is None for p in self.processes)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.popen is not None and process.popen.poll() is None:
+                os.killpg(process.popen.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for process in self.processes:
+            if process.popen is None:
+                continue
+            try:
+                process.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.popen.pid, signal.SIGKILL)
+        self.processes.clear()
+
+    def run_forever(self) -> None:
+        try:
+            self.start()
+            self.console.print("[bold]All services are up.[/] Ctrl-C stops them.")
+            while self.alive():
+                time.sleep(0.5)
+            dead: Iterable[str] = (p.label for p in self.processes if p.popen and p.popen.poll() is not None)
+            self.console.print(f"[red]stopped: {', '.join(dead)} exited[/]")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    def __enter__(self) -> Launcher:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""Pure rules of the portal service: no FastAPI, SQLAlchemy, Celery or httpx."""

@@ -1,0 +1,94 @@
+"""Loading the akimat's list (§6, §7): accounts, invitations by SMS, and the two deadlines."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import select
+
+from common.calendar import add_calendar_days, add_working_days, deadline_end_of_day
+from common.problems import Problem
+from portal.config import get_settings
+from portal.domain.intake import ListFormatError, RowError, parse_list
+from portal.models import Account, AkimatList
+from portal.service.base import notify, now, sha256_hex, transaction
+
+__all__ = ["invitation_sms", "load_list"]
+
+
+def invitation_sms(apply_by: date, url: str) -> str:
+    day = apply_by.strftime("%d.%m.%Y")
+    return (
+        f"ҚТҚ: сіз жалдау-сатып алу бағдарламасының тізіміндесіз. Өтінімді {day} дейін беріңіз: {url}\n"
+        f"КЖК: вы в списке программы аренды с выкупом. Подайте заявку до {day}: {url}"
+    )
+
+
+def load_list(
+    *, officer_iin: str, data: bytes, media_type: str, akimat: str, received_on: date | None
+) -> dict[str, Any]:
+    settings = get_settings()
+    today = now().date()
+    received = received_on or today
+    if received > today:
+        raise Problem(422, "list.received_in_future", "the list cannot have been received after today")
+    try:
+        parsed = parse_list(data, media_type, today=today)
+    except (ListFormatError, UnicodeDecodeError) as exc:
+        raise Problem(422, "list.unreadable", str(exc)) from None
+    errors = list(parsed.errors)
+    load_deadline = deadline_end_of_day(add_working_days(received, settings.load_within_working_days))
+    apply_by_day = add_calendar_days(today, settings.apply_within_days)
+    apply_by = deadline_end_of_day(apply_by_day)
+    loaded = 0
+    with transaction() as session:
+        record = AkimatList(
+            akimat=akimat,
+            received_on=received,
+            load_deadline=load_deadline,
+            loaded_late=now() > load_deadline,
+            loaded_by=officer_iin,
+            source_sha256=sha256_hex(data),
+            rows_total=len(parsed.rows) + len({e.row for e in parsed.errors}),
+            rows_loaded=0,
+        )
+        session.add(record)
+        existing = set(
+            session.exec(select(Account.iin).where(Account.iin.in_([r.iin for r in parsed.rows]))).all()
+        )
+        for row in parsed.rows:
+            if row.iin in existing:
+                errors.append(
+                    RowError(row.row, "iin", "list.already_invited", "this person was invited by an earlier list")
+                )
+                continue
+            account = Account(
+                iin=row.iin, category=row.category.value, phone=row.phone, list_id=record.id, apply_by=apply_by
+            )
+            session.add(account)
+            notify(
+                session,
+                row.iin,
+                "invitation",
+                invitation_sms(apply_by_day, settings.public_base_url),
+                ref=account.id,
+                sms_to=row.phone,
+            )
+            loaded += 1
+        record.rows_loaded = loaded
+        record.errors = [_error(e) for e in sorted(errors, key=lambda e: e.row)]
+    return {
+        "list_id": record.id,
+        "rows_total": record.rows_total,
+        "rows_loaded": loaded,
+        "errors": record.errors,
+        "received_on": received.isoformat(),
+        "load_deadline": load_deadline.isoformat(),
+        "loaded_late": record.loaded_late,
+        "apply_by": apply_by.isoformat(),
+    }
+
+
+def _error(error: RowError) -> dict[str, Any]:
+    return {"row": error.row, "field": error.field, "code": error.code, "detail": error.detail}

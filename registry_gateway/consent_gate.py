@@ -1,0 +1,32 @@
+"""Every personal-data lookup is checked against the subject's consent and recorded as a use
+with the consent service before the gateway answers (law No. 94-V art. 8; DESIGN.md §5)."""
+
+from __future__ import annotations
+
+from common.http_client import ServiceError
+from common.problems import Problem
+from common.settings import service_url
+from consent.client import ConsentClient
+from registry_gateway.config import get_service_key
+
+__all__ = ["authorise_use"]
+
+
+def authorise_use(
+    *, subject_iin: str, consent_id: str, requester: str, purpose: str, categories: list[str], detail: str
+) -> str:
+    """Raise a 403 problem unless the consent is the subject's, in force, and covers the use;
+    returns the id of the recorded use."""
+    with ConsentClient(service_url("consent"), caller_key=get_service_key()) as consent:
+        try:
+            view = consent.get(consent_id)
+            if view.artefact.get("subject", {}).get("iin") != subject_iin:
+                raise Problem(403, "consent.subject_mismatch", "the consent is not the subject's")
+            if not view.in_force:
+                raise Problem(403, "consent.not_active", f"the consent is {view.status}")
+            use = consent.record_use(consent_id, requester, purpose, categories, detail)
+        except ServiceError as exc:
+            if exc.status in (401, 403, 404, 409, 422):
+                raise Problem(403, exc.code, str(exc.problem.get("detail", exc))) from None
+            raise Problem(503, "consent.unavailable", "the consent service cannot be reached") from None
+    return use.id

@@ -1,0 +1,1 @@
+"""WebRTC rooms for the registrar's video check of the parties."""

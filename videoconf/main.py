@@ -1,0 +1,32 @@
+"""The videoconf service's ASGI app: `uvicorn videoconf.main:create_app --factory`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+import videoconf
+from common.app import create_service_app
+from common.migrations import upgrade
+from videoconf.config import get_service_key, get_settings
+from videoconf.db import get_engine
+
+__all__ = ["create_app"]
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    engine = get_engine()
+
+    def migrate() -> None:
+        if settings.migrate_on_startup:
+            upgrade("videoconf", settings.effective_database_url)
+
+    return create_service_app(
+        name="videoconf",
+        title="Videoconf service",
+        description=videoconf.__doc__ or "",
+        engine=engine,
+        key=get_service_key(),
+        routers=[],
+        on_startup=[migrate],
+    )

@@ -1,0 +1,1 @@
+"""Media plane of the videoconf service: forwarding, the room hub, recording."""
