@@ -18,9 +18,11 @@ from common.service_keys import development_key
 from common.settings import service_url
 
 __all__ = [
+    "development_log_keys",
     "development_log_signer",
     "development_witness_signer",
     "log_signer",
+    "log_verifier",
     "submitter_jwks",
     "witness_key_name",
 ]
@@ -67,4 +69,14 @@ def submitter_jwks() -> dict[str, dict[str, str]]:
     return keys
 
 
-__all__ += ["log_verifier"]
+def development_log_keys() -> dict[str, object]:
+    """The `GET /v1/keys` document of a development chain with the default settings: what
+    `rto verify` and `rto chain verify --db` pin when no `--keys FILE` is given."""
+    settings = get_settings()
+    return {
+        "origin": settings.origin,
+        "log": log_signer().verifier.vkey,
+        "witnesses": [development_witness_signer(n).verifier.vkey for n in settings.embedded_witnesses],
+        "quorum": settings.quorum,
+        "submitters": submitter_jwks(),
+    }

@@ -74,8 +74,25 @@ def publish_once(
     quorum: int,
     pool: ThreadPoolExecutor | None = None,
 ) -> int | None:
-    """Sign, cosign and publish the current tree; the published size, or None if nothing changed
-    or the quorum was not reached (the next run retries)."""
+    """Sign, cosign and publish the current tree; the published size, or None if nothing changed,
+    another process is publishing, or the quorum was not reached (the next run retries)."""
+    with engine.connect() as guard:
+        if not repo.try_publisher_lock(guard):
+            return None
+        try:
+            return _publish(engine, signer, peers, quorum, pool)
+        finally:
+            repo.release_publisher_lock(guard)
+            guard.commit()
+
+
+def _publish(
+    engine: Engine,
+    signer: Signer,
+    peers: Sequence[WitnessPeer],
+    quorum: int,
+    pool: ThreadPoolExecutor | None,
+) -> int | None:
     cp = _sign_next(engine, signer, signer.name)
     if cp is None:
         return None

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import Connection, delete, insert, select, text, update
 
 from chain.models import Checkpoint, Entry, LiveEncumbrance, MerkleNode, WitnessPeer
 from common.merkle import Node, NodeId
@@ -26,8 +26,10 @@ __all__ = [
     "live_encumbrances",
     "lock_log",
     "mark_published",
+    "release_publisher_lock",
     "save_encumbrances",
     "set_witness_size",
+    "try_publisher_lock",
     "witness_sizes",
 ]
 
@@ -38,6 +40,7 @@ _live = LiveEncumbrance.__table__
 _peer = WitnessPeer.__table__
 # Any constant works; it only has to be the same in every sequencer process.
 _SEQUENCER_LOCK = 0x72746F2D636861  # "rto-cha"
+_PUBLISHER_LOCK = _SEQUENCER_LOCK + 1
 
 
 def lock_log(conn: Connection) -> None:
@@ -47,16 +50,24 @@ def lock_log(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SEQUENCER_LOCK})
 
 
+def try_publisher_lock(conn: Connection) -> bool:
+    """One publisher at a time across processes (PostgreSQL session lock; SQLite runs one process)."""
+    if conn.dialect.name != "postgresql":
+        return True
+    return bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _PUBLISHER_LOCK}).scalar())
+
+
+def release_publisher_lock(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PUBLISHER_LOCK})
+
+
 def head(conn: Connection) -> tuple[int, bytes | None]:
     """(tree size, leaf hash of the last entry)."""
     row = conn.execute(
         select(_entry.c.seq, _entry.c.leaf_hash).order_by(_entry.c.seq.desc()).limit(1)
     ).first()
     return (0, None) if row is None else (row[0] + 1, row[1])
-
-
-def size(conn: Connection) -> int:
-    return head(conn)[0]
 
 
 def find_bodies(conn: Connection, body_hashes: Sequence[bytes]) -> dict[bytes, tuple[int, bytes]]:
@@ -110,10 +121,19 @@ class DbNodeStore:
     def get_nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
         if not ids:
             return []
-        query = select(_node.c.level, _node.c.idx, _node.c.hash).where(
-            tuple_(_node.c.level, _node.c.idx).in_(list(ids))
-        )
-        found = {(row[0], row[1]): row[2] for row in self.conn.execute(query)}
+        by_level: dict[int, list[int]] = {}
+        for level, index in ids:
+            by_level.setdefault(level, []).append(index)
+        # One primary-key lookup per level: a row-value IN would scan the whole table on SQLite.
+        # Plain driver SQL: proofs are the hottest read, and statement compilation would dominate.
+        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        clauses, params = [], []
+        for level, indices in by_level.items():
+            clauses.append(f"(level = {mark} AND idx IN ({', '.join([mark] * len(indices))}))")
+            params.append(level)
+            params.extend(indices)
+        sql = f"SELECT level, idx, hash FROM chain_merkle_node WHERE {' OR '.join(clauses)}"  # noqa: S608
+        found = {(row[0], row[1]): bytes(row[2]) for row in self.conn.exec_driver_sql(sql, tuple(params))}
         try:
             return [found[node_id] for node_id in ids]
         except KeyError as exc:
@@ -186,7 +206,3 @@ def witness_sizes(conn: Connection) -> dict[str, int]:
 def set_witness_size(conn: Connection, name: str, size: int) -> None:
     if conn.execute(update(_peer).where(_peer.c.name == name).values(size=size)).rowcount == 0:
         conn.execute(insert(_peer).values(name=name, size=size))
-
-
-def count_entries(conn: Connection) -> int:
-    return conn.execute(select(func.count()).select_from(_entry)).scalar_one()

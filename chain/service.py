@@ -21,21 +21,20 @@ from chain import repository as repo
 from chain.domain.admission import AdmissionError, check_body, check_submitter
 from chain.publisher import Publisher
 from chain.schemas import LogKeys
-from chain.sequencer import Admitted, Sequencer, body_hash
+from chain.sequencer import Admitted, Sequencer, body_hash, entry_bytes
 from chain.witnesses import EmbeddedPeer, HttpPeer, WitnessPeer, embedded_witness
-from common.canonical import fast_canonical_bytes
 from common.merkle import consistency_proof, inclusion_proof
 from common.notes import Signer, Verifier
 from common.problems import Problem
 from common.tlog_proof import TlogProof
 from common.witness import Witness
 
-__all__ = ["ChainLog", "admit"]
+__all__ = ["ChainLog", "SubmitterKeys", "admit"]
 
 MAX_ENTRY_PAGE = 1000
 
 
-class _SubmitterKeys:
+class SubmitterKeys:
     """Submitters' verify keys by kid, built once from their JWKs."""
 
     def __init__(self, jwks: dict[str, dict[str, str]]) -> None:
@@ -51,7 +50,7 @@ class _SubmitterKeys:
         return known[1]
 
 
-def admit(raw: bytes, caller: str, keys: _SubmitterKeys) -> Admitted:
+def admit(raw: bytes, caller: str, keys: SubmitterKeys) -> Admitted:
     """The stateless checks: JSON shape, per-kind schema, submitter and its Ed25519 signature."""
     try:
         submitted = orjson.loads(raw)
@@ -67,8 +66,8 @@ def admit(raw: bytes, caller: str, keys: _SubmitterKeys) -> Admitted:
     if not all(isinstance(v, str) for v in sig.values()):
         raise AdmissionError(422, "chain.signature_invalid", "sig values are strings")
     key = keys.get(caller, sig["kid"])
-    # check_body admits strings only, where the fast form is byte-identical to RFC 8785.
-    canonical = fast_canonical_bytes(body)
+    # check_body admits strings only, where sorted orjson is byte-identical to RFC 8785.
+    canonical = entry_bytes(body)
     try:
         key.verify(canonical, base64.b64decode(sig["value"], validate=True))
     except (BadSignatureError, binascii.Error, ValueError):
@@ -113,8 +112,8 @@ class ChainLog:
         return cls(engine, signer, submitter_jwks, embedded, list(external), **options)
 
     @cached_property
-    def keys(self) -> _SubmitterKeys:
-        return _SubmitterKeys(self.submitter_jwks)
+    def keys(self) -> SubmitterKeys:
+        return SubmitterKeys(self.submitter_jwks)
 
     @cached_property
     def peers(self) -> list[WitnessPeer]:

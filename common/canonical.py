@@ -31,7 +31,7 @@ def _check(value: Any) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise NonCanonicalValue("object keys must be strings")
-            if any(ord(ch) > 0xFFFF for ch in key):
+            if not key.isascii() and max(key) > "\uffff":
                 raise NonCanonicalValue("keys outside the BMP sort differently in JCS")
             _check(item)
     elif isinstance(value, list | tuple):

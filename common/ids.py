@@ -21,6 +21,8 @@ __all__ = [
     "check_digit",
     "is_valid_bin",
     "is_valid_iin",
+    "make_bin",
+    "make_iin",
     "parse_bin",
     "parse_iin",
 ]
@@ -149,3 +151,25 @@ def is_valid_bin(text: str) -> bool:
     except InvalidIdentifier:
         return False
     return True
+
+
+def _complete(first11_from: int, prefix: str, width: int) -> str:
+    """The first number with a valid check digit at or after serial `first11_from`."""
+    for serial in range(first11_from, 10**width):
+        first11 = f"{prefix}{serial:0{width}d}"
+        digit = check_digit(first11)
+        if digit is not None:
+            return first11 + str(digit)
+    raise ValueError(f"no valid number left after serial {first11_from} for prefix {prefix}")
+
+
+def make_iin(birth_date: date, sex: Sex | str, serial: int = 1) -> str:
+    """A valid IIN for a synthetic person (tests, demos, stand-in registers)."""
+    century = (birth_date.year // 100) * 100
+    digit = next(d for d, (c, s) in _CENTURY_SEX.items() if c == century and s == Sex(sex))
+    return _complete(serial, birth_date.strftime("%y%m%d") + digit, 4)
+
+
+def make_bin(year: int, month: int, kind: BinKind = BinKind.RESIDENT_ENTITY, serial: int = 1) -> str:
+    """A valid BIN for a synthetic organisation: registered in year/month, a head unit (6th digit 0)."""
+    return _complete(serial, f"{year % 100:02d}{month:02d}{kind.value}0", 5)

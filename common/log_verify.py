@@ -117,33 +117,37 @@ class _Checked:
 
 def _check_entry(index: int, data: bytes, stored_leaf: bytes | None, keys: TrustedKeys) -> _Checked:
     digest = leaf_hash(data)
-    if stored_leaf is not None and stored_leaf != digest:
-        return _Checked(index, digest, None, "leaf_hash_mismatch")
     try:
         entry = orjson.loads(data)
     except orjson.JSONDecodeError:
-        return _Checked(index, digest, None, "not_json")
+        entry = None
     if not isinstance(entry, dict) or set(entry) != {"v", "seq", "prev", "time", "body", "sig"}:
         return _Checked(index, digest, None, "not_an_entry")
     prev = entry["prev"] if isinstance(entry["prev"], str) else None
+    if stored_leaf is not None and stored_leaf != digest:
+        return _Checked(index, digest, prev, "leaf_hash_mismatch")
+    return _Checked(index, digest, prev, _defect(index, data, entry, keys))
+
+
+def _defect(index: int, data: bytes, entry: dict[str, Any], keys: TrustedKeys) -> str | None:
     try:
         if canonical(entry) != data:
-            return _Checked(index, digest, prev, "not_canonical")
+            return "not_canonical"
     except (NonCanonicalValue, ValueError, TypeError):
-        return _Checked(index, digest, prev, "not_canonical")
+        return "not_canonical"
     if entry["v"] != ENTRY_VERSION or entry["seq"] != index:
-        return _Checked(index, digest, prev, "seq_mismatch")
+        return "seq_mismatch"
     body, sig = entry["body"], entry["sig"]
     if not isinstance(body, dict) or not isinstance(sig, dict):
-        return _Checked(index, digest, prev, "not_an_entry")
+        return "not_an_entry"
     key = keys.submitter_key(str(body.get("submitter")), str(sig.get("kid")))
     if key is None or sig.get("alg") != "Ed25519":
-        return _Checked(index, digest, prev, "unknown_submitter_key")
+        return "unknown_submitter_key"
     try:
         key.verify(canonical(body), base64.b64decode(str(sig.get("value")), validate=True))
     except (BadSignatureError, ValueError):
-        return _Checked(index, digest, prev, "bad_signature")
-    return _Checked(index, digest, prev, None)
+        return "bad_signature"
+    return None
 
 
 def _check_chunk(chunk: list[tuple[int, bytes, bytes | None]], keys: TrustedKeys) -> list[_Checked]:

@@ -44,19 +44,20 @@ def _permanent_unless_transient(exc: ServiceError, what: str) -> None:
 
 
 def _chain_handler(service: ConsentService, key: ServiceKey) -> Handler:
+    chain = ChainClient(service_url("chain"), caller_key=key, attempts=1)
+
     def handle(_message_id: str, payload: dict[str, Any]) -> None:
-        with ChainClient(service_url("chain"), caller_key=key, attempts=1) as chain:
-            try:
-                result = chain.append(
-                    kind=payload["kind"],
-                    ref=payload["ref"],
-                    doc_sha256=payload["doc_sha256"],
-                    media_type=payload["media_type"],
-                    evidence=payload["evidence"],
-                    submitted_at=datetime.fromisoformat(payload["submitted_at"]),
-                )
-            except ServiceError as exc:
-                _permanent_unless_transient(exc, f"chain append for consent {payload['consent_id']}")
+        try:
+            result = chain.append(
+                kind=payload["kind"],
+                ref=payload["ref"],
+                doc_sha256=payload["doc_sha256"],
+                media_type=payload["media_type"],
+                evidence=payload["evidence"],
+                submitted_at=datetime.fromisoformat(payload["submitted_at"]),
+            )
+        except ServiceError as exc:
+            _permanent_unless_transient(exc, f"chain append for consent {payload['consent_id']}")
         service.store_chain_index(payload["consent_id"], payload["store_index_in"], result.index)
 
     return handle
@@ -81,12 +82,13 @@ def _callback_handler(key: ServiceKey) -> Handler:
 
 
 def _sms_handler(key: ServiceKey) -> Handler:
+    client = _Receiver("outside", service_url("outside"), key)
+
     def handle(message_id: str, payload: dict[str, Any]) -> None:
-        with _Receiver("outside", service_url("outside"), key) as client:
-            try:
-                client.request("POST", "/v1/sms", json=payload, headers={"Idempotency-Key": message_id})
-            except ServiceError as exc:
-                _permanent_unless_transient(exc, f"SMS for consent {payload.get('ref')}")
+        try:
+            client.request("POST", "/v1/sms", json=payload, headers={"Idempotency-Key": message_id})
+        except ServiceError as exc:
+            _permanent_unless_transient(exc, f"SMS for consent {payload.get('ref')}")
 
     return handle
 

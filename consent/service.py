@@ -461,7 +461,7 @@ class ConsentService:
             )
         if unknown := unknown_categories(body.categories):
             raise Problem(422, "consent.unknown_category", f"Unknown data categories: {', '.join(unknown)}")
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, immediate=True) as session:
             consent = self._load(session, consent_id)
             if use_id and (previous := session.get(ConsentUse, use_id)) is not None:
                 if previous.consent_id != consent_id:
@@ -523,6 +523,6 @@ class ConsentService:
     def store_chain_index(self, consent_id: str, field: str, index: int) -> None:
         if field not in {"chain_index", "revocation_chain_index"}:
             raise ValueError(field)
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, immediate=True) as session:
             consent = self._load(session, consent_id)
             setattr(consent, field, index)

@@ -4,14 +4,22 @@ verify documents, append to and verify the chain, emulate NCALayer, benchmark.""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import typer
 
+from pilot import chain_cli, verify_cli
+from pilot.eds_cli import eds_app, keys_app
 from pilot.launcher import Launcher, distributed_environment, ensure_postgres_databases
+from pilot.signer import DEFAULT_PORT, run_signer
 
 __all__ = ["app"]
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+app.add_typer(keys_app, name="keys")
+app.add_typer(eds_app, name="eds")
+app.add_typer(chain_cli.app, name="chain")
+app.command("verify")(verify_cli.verify)
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -20,7 +28,9 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 @app.command()
 def up(
     distributed: bool = typer.Option(False, "--distributed", help="PostgreSQL + Redis + Celery workers"),
-    postgres_url: str = typer.Option(DEFAULT_POSTGRES, envvar="RTO_POSTGRES_URL", help="server for --distributed"),
+    postgres_url: str = typer.Option(
+        DEFAULT_POSTGRES, envvar="RTO_POSTGRES_URL", help="server for --distributed"
+    ),
     redis_url: str = typer.Option(DEFAULT_REDIS, envvar="REDIS_URL", help="broker for --distributed"),
 ) -> None:
     """Start every service on 127.0.0.1 (portal 8000 … stand-ins 8005) until Ctrl-C."""
@@ -42,3 +52,14 @@ def migrate(
     os.environ.update(env)
     Launcher(distributed=True, env=env).migrate()
     typer.echo("migrated: " + ", ".join(k for k in env if k.endswith("DATABASE_URL")))
+
+
+@app.command()
+def signer(
+    p12: list[Path] = typer.Option(..., exists=True, dir_okay=False, help="PKCS#12 key store (repeatable)"),
+    password: str = typer.Option(..., prompt=True, hide_input=True),
+    port: int = typer.Option(DEFAULT_PORT, help="NCALayer listens on 13579"),
+    plain_ws: bool = typer.Option(False, "--plain-ws", help="ws:// instead of wss:// (tests only)"),
+) -> None:
+    """A local NCALayer emulator: pages sign through it with keys made by `rto keys`."""
+    run_signer(p12, password, port, plain_ws)

@@ -62,9 +62,15 @@ class _Process:
 
 
 class Launcher:
-    def __init__(self, *, distributed: bool = False, env: dict[str, str] | None = None,
-                 console: Console | None = None, services: Sequence[ServiceSpec] = SERVICES,
-                 quiet: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        distributed: bool = False,
+        env: dict[str, str] | None = None,
+        console: Console | None = None,
+        services: Sequence[ServiceSpec] = SERVICES,
+        quiet: bool = False,
+    ) -> None:
         self.distributed = distributed
         self.env = {**os.environ, **(env or {})}
         self.console = console or Console(stderr=True)
@@ -73,8 +79,20 @@ class Launcher:
         self.processes: list[_Process] = []
 
     def _uvicorn(self, spec: ServiceSpec) -> list[str]:
-        argv = [sys.executable, "-m", "uvicorn", spec.factory, "--factory", "--host", "127.0.0.1",
-                "--port", str(spec.port), "--log-level", "warning", "--no-access-log"]
+        argv = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            spec.factory,
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(spec.port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
         if self.distributed:
             argv += ["--workers", "2", "--loop", "uvloop", "--http", "httptools"]
         return argv
@@ -83,10 +101,38 @@ class Launcher:
         if not (self.distributed and spec.celery_app):
             return []
         app = spec.celery_app
-        return [[sys.executable, "-m", "celery", "-A", app, "worker", "-Q", spec.name, "-c", "2",
-                 "--loglevel", "WARNING", "-n", f"{spec.name}@%h", "--without-gossip", "--without-mingle"],
-                [sys.executable, "-m", "celery", "-A", app, "beat", "--loglevel", "WARNING",
-                 "-s", os.path.join(self.env.get("RTO_DATA_DIR", "var"), f"celerybeat-{spec.name}")]]
+        return [
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                app,
+                "worker",
+                "-Q",
+                spec.name,
+                "-c",
+                "2",
+                "--loglevel",
+                "WARNING",
+                "-n",
+                f"{spec.name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                app,
+                "beat",
+                "--loglevel",
+                "WARNING",
+                "-s",
+                os.path.join(self.env.get("RTO_DATA_DIR", "var"), f"celerybeat-{spec.name}"),
+            ],
+        ]
 
     def migrate(self) -> None:
         for spec in self.services:
@@ -97,8 +143,9 @@ class Launcher:
 
     def _spawn(self, label: str, argv: list[str], colour: str) -> _Process:
         process = _Process(label, argv)
-        process.popen = subprocess.Popen(argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+        process.popen = subprocess.Popen(
+            argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        )
         process.pump = threading.Thread(target=self._pump, args=(process, colour), daemon=True)
         process.pump.start()
         self.processes.append(process)

@@ -35,7 +35,9 @@ def _service(name: str, *, celery: bool = True) -> ServiceSpec:
 
 # Start order: providers before their consumers, so health-gating means dependencies answer.
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("outside", "pilot.outside.main:create_app", SERVICE_PORTS["outside"], "OUTSIDE_", None, False),
+    ServiceSpec(
+        "outside", "pilot.outside.main:create_app", SERVICE_PORTS["outside"], "OUTSIDE_", None, False
+    ),
     _service("chain"),
     _service("consent"),
     _service("videoconf"),

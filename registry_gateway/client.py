@@ -92,6 +92,10 @@ class RegistryGatewayClient(ServiceClient):
         body = (spec or ScenarioProperty.model_validate(fields)).model_dump(mode="json")
         return PropertyRecord.model_validate(self.post_json("/v1/scenario/properties", body))
 
+    def seed(self) -> dict[str, dict[str, str]]:
+        """The deterministic seed's identifiers: persons, entities and properties by role."""
+        return dict(self.get_json("/v1/scenario/seed"))
+
     # ------------------------------------------------------------ registration cases
 
     def submit_case(
@@ -143,6 +147,10 @@ class RegistryGatewayClient(ServiceClient):
     def schedule_video(self, case_id: str, starts_at: datetime) -> CaseView:
         body = {"starts_at": starts_at.isoformat()}
         return CaseView.model_validate(self.post_json(f"/v1/cases/{case_id}/video", body))
+
+    def video_invitation(self, case_id: str, iin: str) -> dict[str, Any]:
+        """A participant's short-lived join link (the video service's InvitationView)."""
+        return dict(self.post_json(f"/v1/cases/{case_id}/video/invitations", {"iin": iin}))
 
     # ------------------------------------------------------------ registrar
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from common.service_keys import ServiceKey, load_service_key
 from common.settings import ServiceSettings, service_config, service_url
@@ -28,7 +28,7 @@ class RegistryGatewaySettings(ServiceSettings):
     # Registration fee for an apartment: 0.5 MCI (4 325 KZT in 2026); check the Tax Code table.
     fee_due: Decimal = Decimal("2162.50")
     pki_dir: Path | None = None  # the mock national CA; default <data_dir>/pki
-    registrar_iins: list[str] = [_SEED_REGISTRAR]
+    registrar_iins: list[str] = Field(default_factory=lambda: [_SEED_REGISTRAR])
     bureau_webhook_url: str | None = None  # default: the outside stand-in's receiver
     bureau_webhook_secret: str = DEV_BUREAU_SECRET
     payment_public_key: str | None = None  # base64 Ed25519; default: fetched from the gateway

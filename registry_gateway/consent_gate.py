@@ -16,7 +16,8 @@ def authorise_use(
     *, subject_iin: str, consent_id: str, requester: str, purpose: str, categories: list[str], detail: str
 ) -> str:
     """Raise a 403 problem unless the consent is the subject's, in force, and covers the use;
-    returns the id of the recorded use."""
+    returns the id of the recorded use. The gateway declares the use as itself (a recipient
+    under the consent) and names the service it answers in the use's detail."""
     with ConsentClient(service_url("consent"), caller_key=get_service_key()) as consent:
         try:
             view = consent.get(consent_id)
@@ -24,7 +25,9 @@ def authorise_use(
                 raise Problem(403, "consent.subject_mismatch", "the consent is not the subject's")
             if not view.in_force:
                 raise Problem(403, "consent.not_active", f"the consent is {view.status}")
-            use = consent.record_use(consent_id, requester, purpose, categories, detail)
+            use = consent.record_use(
+                consent_id, "registry_gateway", purpose, categories, f"{detail} for {requester}"[:500]
+            )
         except ServiceError as exc:
             if exc.status in (401, 403, 404, 409, 422):
                 raise Problem(403, exc.code, str(exc.problem.get("detail", exc))) from None

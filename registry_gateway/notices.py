@@ -35,7 +35,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _record_notice(message_id: str, payload: dict[str, Any], channel: str, recipient: str, **dates: Any) -> None:
+def _record_notice(
+    message_id: str, payload: dict[str, Any], channel: str, recipient: str, **dates: Any
+) -> None:
     with session_scope(get_engine()) as session:
         notice = session.get(Notice, message_id) or Notice(
             id=message_id,
@@ -88,7 +90,9 @@ def deliver_chain(message_id: str, payload: dict[str, Any]) -> None:
 def deliver_egov(message_id: str, payload: dict[str, Any]) -> None:
     sent_at = _now()
     with OutsideClient(service_url("outside")) as outside:
-        receipt = outside.egov_message(payload["iin"], payload["subject"], payload["body"], message_id, sent_at)
+        receipt = outside.egov_message(
+            payload["iin"], payload["subject"], payload["body"], message_id, sent_at
+        )
     recipient = payload["iin"][:6] + "******"
     _record_notice(
         message_id,
@@ -169,7 +173,12 @@ def deliver_bureau(message_id: str, payload: dict[str, Any]) -> None:
     if response.headers.get("content-type", "").startswith("application/json"):
         received_at = _parse_time(json.loads(response.content or b"{}").get("received_at"))
     _record_notice(
-        message_id, payload, "bureau", payload["subscriber_id"], sent_at=sent_at, received_at=received_at or _now()
+        message_id,
+        payload,
+        "bureau",
+        payload["subscriber_id"],
+        sent_at=sent_at,
+        received_at=received_at or _now(),
     )
 
 

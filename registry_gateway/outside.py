@@ -13,7 +13,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from common.canonical import canonical_bytes
 from common.http_client import ServiceClient
-from registry_gateway.schemas import PaymentReceipt
 
 __all__ = ["OutsideClient", "receipt_signature_valid"]
 
@@ -21,11 +20,11 @@ __all__ = ["OutsideClient", "receipt_signature_valid"]
 class OutsideClient(ServiceClient):
     audience = "outside"
 
-    def pay(self, reference: str, amount: Decimal, payer: str | None) -> PaymentReceipt:
-        """Charge the fee; the gateway answers the same receipt for the same reference again."""
+    def pay(self, reference: str, amount: Decimal, payer: str | None) -> dict[str, Any]:
+        """Charge the fee; the gateway answers the same receipt for the same reference again.
+        The receipt is returned as sent: its signature covers exactly these fields."""
         body = {"reference": reference, "amount": str(amount), "payer": payer}
-        data = self.post_json("/v1/payments", body, idempotency_key=f"pay:{reference}")
-        return PaymentReceipt.model_validate(data)
+        return dict(self.post_json("/v1/payments", body, idempotency_key=f"pay:{reference}"))
 
     def payment_key(self) -> str:
         return str(self.get_json("/v1/payments/key")["public_key_b64"])
@@ -39,11 +38,12 @@ class OutsideClient(ServiceClient):
         return dict(self.post_json("/v1/sms", payload, idempotency_key=ref))
 
 
-def receipt_signature_valid(receipt: PaymentReceipt, public_key_b64: str) -> bool:
+def receipt_signature_valid(receipt: dict[str, Any], public_key_b64: str) -> bool:
     """Ed25519 over the RFC 8785 form of the receipt without its signature."""
+    signed = {k: v for k, v in receipt.items() if k != "signature"}
     try:
         key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))
-        key.verify(base64.b64decode(receipt.signature), canonical_bytes(receipt.signed_part()))
-    except (InvalidSignature, ValueError):
+        key.verify(base64.b64decode(str(receipt.get("signature", ""))), canonical_bytes(signed))
+    except (InvalidSignature, ValueError, TypeError):
         return False
     return True

@@ -24,7 +24,9 @@ def dispatcher() -> OutboxDispatcher:
     return OutboxDispatcher(get_engine(), Outbox, HANDLERS)
 
 
-def enqueue(session: Session, topic: str, payload: Mapping[str, Any], *, message_id: str | None = None) -> str:
+def enqueue(
+    session: Session, topic: str, payload: Mapping[str, Any], *, message_id: str | None = None
+) -> str:
     message = add_message(session, Outbox, topic, payload, message_id=message_id)
     message_id = message.id
     after_commit(session, lambda: _kick(message_id))

@@ -57,16 +57,24 @@ def list_cases(session: Session, state: str | None = None) -> list[Case]:
 
 
 def parties_of(session: Session, case_id: str) -> list[CaseParty]:
-    return list(session.exec(select(CaseParty).where(CaseParty.case_id == case_id).order_by(col(CaseParty.role))))
+    return list(
+        session.exec(select(CaseParty).where(CaseParty.case_id == case_id).order_by(col(CaseParty.role)))
+    )
 
 
 def documents_of(session: Session, case_id: str) -> list[CaseDocument]:
-    statement = select(CaseDocument).where(CaseDocument.case_id == case_id).order_by(col(CaseDocument.added_at))
+    statement = (
+        select(CaseDocument).where(CaseDocument.case_id == case_id).order_by(col(CaseDocument.added_at))
+    )
     return list(session.exec(statement).all())
 
 
 def latest_run(session: Session, case_id: str) -> int:
-    return int(session.exec(select(func.coalesce(func.max(CaseCheck.run), 0)).where(CaseCheck.case_id == case_id)).one())
+    return int(
+        session.exec(
+            select(func.coalesce(func.max(CaseCheck.run), 0)).where(CaseCheck.case_id == case_id)
+        ).one()
+    )
 
 
 def checks_of(session: Session, case_id: str) -> list[CaseCheck]:
@@ -76,7 +84,9 @@ def checks_of(session: Session, case_id: str) -> list[CaseCheck]:
 
 
 def history_of(session: Session, case_id: str) -> list[CaseTransition]:
-    statement = select(CaseTransition).where(CaseTransition.case_id == case_id).order_by(col(CaseTransition.at))
+    statement = (
+        select(CaseTransition).where(CaseTransition.case_id == case_id).order_by(col(CaseTransition.at))
+    )
     return list(session.exec(statement).all())
 
 
@@ -109,7 +119,11 @@ def subscribers_for(session: Session, event_type: str) -> list[WebhookSubscriber
 def record_transition(session: Session, case: Case, to_state: str, actor: str, reason: str) -> None:
     """Move the case and keep who moved it, when and why."""
     now = datetime.now(UTC)
-    session.add(CaseTransition(case_id=case.id, from_state=case.state, to_state=to_state, actor=actor, reason=reason, at=now))
+    session.add(
+        CaseTransition(
+            case_id=case.id, from_state=case.state, to_state=to_state, actor=actor, reason=reason, at=now
+        )
+    )
     case.state = to_state
     case.updated_at = now
     session.add(case)

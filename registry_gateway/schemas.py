@@ -31,12 +31,12 @@ __all__ = [
     "DecisionView",
     "DocumentSpec",
     "DocumentView",
+    "DraftRequest",
     "EncumbranceRecord",
     "FamilyRecord",
     "FeeView",
     "LegalEntityRecord",
     "ListHit",
-    "LookupRequest",
     "OwnershipHistory",
     "OwnershipRecord",
     "PartyRole",
@@ -48,6 +48,7 @@ __all__ = [
     "PersonRecord",
     "PropertyRecord",
     "RegistrarDecision",
+    "ResumeRequest",
     "RightRecord",
     "ScenarioPerson",
     "ScenarioProperty",
@@ -241,13 +242,6 @@ class ListHit(_Wire):
     checked_at: datetime
 
 
-class LookupRequest(_Wire):
-    """Every personal-data lookup names its purpose and the consent it relies on."""
-
-    purpose: str
-    consent_id: str
-
-
 class ScenarioPerson(_Wire):
     """Create a synthetic person (tests and demos only); omitted fields get realistic defaults."""
 
@@ -374,14 +368,23 @@ class SignApplication(_Wire):
 
 
 class RegistrarDecision(_Wire):
-    """A registrar's decision: the decision document and the registrar's CMS over it."""
+    """A registrar's decision: the drafted decision document and the registrar's CMS over it.
+    What is decided (ground, reasons, documents requested, term) is read from the signed document."""
 
     document_b64: str
     cms_b64: str
+
+
+class DraftRequest(_Wire):
     ground_code: str | None = None  # art. 27 (suspend) / art. 31 (refuse) ground
     reasons: str | None = None
     documents_requested: list[str] = []
-    term_days: int | None = None  # suspension term in calendar days
+    term_days: int | None = Field(default=None, ge=1, le=90)  # suspension term in calendar days
+
+
+class ResumeRequest(_Wire):
+    documents: list[DocumentSpec] = []
+    reason: str = Field(min_length=1, max_length=1000)
 
 
 class SignerSummary(_Wire):
@@ -499,7 +502,8 @@ class CaseStatus(_Wire):
 
 
 class PaymentReceipt(_Wire):
-    """The payment gateway's receipt: Ed25519 over the RFC 8785 form of every field but `signature`."""
+    """The payment gateway's receipt: Ed25519 over the RFC 8785 form of the receipt as issued
+    (every field but `signature`)."""
 
     receipt_id: str
     reference: str  # the case id
@@ -510,6 +514,3 @@ class PaymentReceipt(_Wire):
     issuer: str
     key_id: str
     signature: str  # base64
-
-    def signed_part(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"signature"})

@@ -10,9 +10,9 @@ from decimal import Decimal
 from sqlmodel import Session, col, func, or_, select
 
 from common.calendar import ALMATY
-from common.ids import parse_iin
+from common.ids import make_iin, parse_iin
 from common.problems import Problem
-from registry_gateway.domain.identifiers import make_address_code, make_cadastral_number, make_iin
+from registry_gateway.domain.identifiers import make_address_code, make_cadastral_number
 from registry_gateway.domain.seed import (
     HOUSING_COMPANY_BIN,
     SEED_ENTITIES,
@@ -75,8 +75,12 @@ class StandInStateSystems:
             return None
         return PersonRecord(
             iin=row.iin,
-            name_kk=PersonName(surname=row.surname_kk, given_name=row.given_name_kk, patronymic=row.patronymic_kk),
-            name_ru=PersonName(surname=row.surname_ru, given_name=row.given_name_ru, patronymic=row.patronymic_ru),
+            name_kk=PersonName(
+                surname=row.surname_kk, given_name=row.given_name_kk, patronymic=row.patronymic_kk
+            ),
+            name_ru=PersonName(
+                surname=row.surname_ru, given_name=row.given_name_ru, patronymic=row.patronymic_ru
+            ),
             birth_date=row.birth_date,
             sex=row.sex,  # type: ignore[arg-type]
             citizenship=row.citizenship,
@@ -148,7 +152,9 @@ class StandInStateSystems:
             .order_by(col(Encumbrance.registered_at))
         ).all()
         sheet = self.session.exec(
-            select(SheetLine).where(SheetLine.cadastral_number == cadastral_number).order_by(col(SheetLine.seq))
+            select(SheetLine)
+            .where(SheetLine.cadastral_number == cadastral_number)
+            .order_by(col(SheetLine.seq))
         ).all()
         return PropertyRecord(
             cadastral_number=row.cadastral_number,
@@ -200,7 +206,11 @@ class StandInStateSystems:
         ).all()
         records = [
             OwnershipRecord(
-                cadastral_number=r.cadastral_number, address=p.address, since=r.since, until=r.until, share=r.share
+                cadastral_number=r.cadastral_number,
+                address=p.address,
+                since=r.since,
+                until=r.until,
+                share=r.share,
             )
             for r, p in rows
         ]
@@ -329,7 +339,8 @@ class StandInStateSystems:
         row = Property(
             cadastral_number=make_cadastral_number(serial),
             address_code=make_address_code(serial + 1),
-            address=spec.address or f"Астана қ., Ұлы Дала даңғылы, {serial // 100 + 21}, пәтер {serial % 100 + 1}",
+            address=spec.address
+            or f"Астана қ., Ұлы Дала даңғылы, {serial // 100 + 21}, пәтер {serial % 100 + 1}",
             kind=spec.kind,
             total_area=spec.total_area,
             living_area=spec.living_area,
@@ -378,7 +389,11 @@ def _marry(session: Session, a: Person, b: Person, on: date) -> None:
     a.marital_status = b.marital_status = "married"
     a.spouse_iin, b.spouse_iin = b.iin, a.iin
     number = f"AKT-M-{on.year}-{a.iin[-5:]}{b.iin[-5:]}"
-    session.add(CivilActRow(kind="marriage", number=number, registered_on=on, office=_OFFICE, party_a=a.iin, party_b=b.iin))
+    session.add(
+        CivilActRow(
+            kind="marriage", number=number, registered_on=on, office=_OFFICE, party_a=a.iin, party_b=b.iin
+        )
+    )
 
 
 def _register_ownership(session: Session, row: Property, since: date) -> None:
@@ -394,13 +409,24 @@ def _register_ownership(session: Session, row: Property, since: date) -> None:
         )
     )
     session.flush()
-    append_sheet_line(session, row.cadastral_number, action="ownership.registered", holder=holder, basis=basis)
+    append_sheet_line(
+        session, row.cadastral_number, action="ownership.registered", holder=holder, basis=basis
+    )
 
 
 def _encumber(session: Session, cadastral_number: str, kind: str, holder_iin: str | None) -> None:
-    basis = {"lease": "договор аренды с выкупом", "mortgage": "договор ипотеки", "arrest": "постановление суда"}
+    basis = {
+        "lease": "договор аренды с выкупом",
+        "mortgage": "договор ипотеки",
+        "arrest": "постановление суда",
+    }
     session.add(
-        Encumbrance(cadastral_number=cadastral_number, kind=kind, holder_iin=holder_iin, basis=basis[kind] + " (synthetic)")
+        Encumbrance(
+            cadastral_number=cadastral_number,
+            kind=kind,
+            holder_iin=holder_iin,
+            basis=basis[kind] + " (synthetic)",
+        )
     )
     append_sheet_line(
         session, cadastral_number, action="encumbrance.registered", holder=holder_iin, basis=basis[kind]

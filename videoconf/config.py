@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from common.eds.ca import MockCA
+from common.eds import MockCA
 from common.service_keys import ServiceKey, load_service_key
 from common.settings import ServiceSettings, service_config, service_url
 
@@ -46,5 +46,5 @@ def get_service_key() -> ServiceKey:
 
 @cache
 def get_ca() -> MockCA:
-    """The (mock) national CA whose roots and revocation data EDS logins and signatures are checked against."""
+    """The (mock) national CA: trust roots and revocation data for EDS logins and signatures."""
     return MockCA.open(get_settings().data_dir / "pki")

@@ -4,13 +4,18 @@ registrar). Failures become problems with stable codes."""
 
 from __future__ import annotations
 
-from common.eds.auth import LoginError, LoginIdentity, verify_login
-from common.eds.errors import EdsError
-from common.eds.party import ExpectedParty, check_party
-from common.eds.report import SignerReport
-from common.eds.revocation import CaRevocation
-from common.eds.trust import TrustAnchors
-from common.eds.validate import validate_cms
+from common.eds import (
+    CaRevocation,
+    EdsError,
+    ExpectedParty,
+    LoginError,
+    LoginIdentity,
+    SignerReport,
+    TrustAnchors,
+    check_party,
+    validate_cms,
+    verify_login,
+)
 from common.problems import Problem
 from videoconf.config import get_ca
 

@@ -22,7 +22,7 @@ from videoconf.eds import check_registrar_signature
 from videoconf.models import Outbox, Outcome, OutcomeDraftRow, Room
 from videoconf.outbox import CHAIN_TOPIC, kick
 from videoconf.schemas import Decision, OutcomeDraft, OutcomeDraftRequest, OutcomeView
-from videoconf.service import Actor, _aware, checklist_view, participant_states, recording_view
+from videoconf.service import Actor, aware, checklist_view, participant_states, recording_view
 
 __all__ = [
     "draft_outcome",
@@ -30,6 +30,7 @@ __all__ = [
     "outcome_view",
     "submit_outcome",
 ]
+
 
 def _iso(moment: datetime | None) -> str:
     if moment is None:
@@ -69,7 +70,12 @@ def _document(session: Session, room: Room, request: OutcomeDraftRequest) -> byt
         registrar={"iin": registrar.iin, "name": registrar.name},
         participants=participants,
         recordings=[
-            {"sha256": r.sha256, "size": r.size, "started_at": _iso(r.started_at), "stopped_at": _iso(r.stopped_at)}
+            {
+                "sha256": r.sha256,
+                "size": r.size,
+                "started_at": _iso(r.started_at),
+                "stopped_at": _iso(r.stopped_at),
+            }
             for r in recordings
         ],
         journal_head=journal[-1].hash if journal else "",
@@ -93,9 +99,13 @@ def draft_outcome(actor: Actor, request: OutcomeDraftRequest) -> OutcomeDraft:
                 raise Problem(422, "video.reasons_on_approval", "An approval carries no rejection reasons")
             blockers = approval_blockers(participant_states(session, room.id), recorded=bool(recordings))
             if blockers:
-                raise Problem(409, "video.cannot_approve", "The room cannot be approved yet", blockers=blockers)
+                raise Problem(
+                    409, "video.cannot_approve", "The room cannot be approved yet", blockers=blockers
+                )
         elif problems := rejection_problems(request.reasons):
-            raise Problem(422, "video.reasons_invalid", "A rejection needs known reason codes", problems=problems)
+            raise Problem(
+                422, "video.reasons_invalid", "A rejection needs known reason codes", problems=problems
+            )
         document = _document(session, room, request)
         digest = hashlib.sha256(document).hexdigest()
         draft = session.get(OutcomeDraftRow, room.id)
@@ -115,7 +125,9 @@ def submit_outcome(actor: Actor, sha256: str, cms_der: bytes) -> OutcomeView:
         draft = session.get(OutcomeDraftRow, actor.room_id)
         registrar = repo.get_participant(session, actor.room_id, actor.participant_id)
         if draft is None or draft.sha256 != sha256:
-            raise Problem(409, "video.outcome_draft_mismatch", "Sign the latest outcome document the server gave")
+            raise Problem(
+                409, "video.outcome_draft_mismatch", "Sign the latest outcome document the server gave"
+            )
         document = draft.document
     check_registrar_signature(document, cms_der, registrar.iin, registrar.spec.get("bin"))
     with session_scope(get_engine(), immediate=True) as session:
@@ -137,7 +149,9 @@ def submit_outcome(actor: Actor, sha256: str, cms_der: bytes) -> OutcomeView:
         )
         session.add(outcome)
         room.state, room.finished_at = "finished", outcome.finished_at
-        repo.append_event(session, room.id, "finished", actor.participant_id, decision=decision, sha256=sha256)
+        repo.append_event(
+            session, room.id, "finished", actor.participant_id, decision=decision, sha256=sha256
+        )
         recordings = [r.sha256 for r in repo.recordings(session, room.id) if r.sha256]
         message = add_message(
             session,
@@ -179,7 +193,7 @@ def outcome_view(room_id: str) -> OutcomeView:
             cms_sha256=outcome.cms_sha256,
             chain_index=outcome.chain_index,
             signed_by_iin=outcome.signed_by_iin,
-            finished_at=_aware(outcome.finished_at),
+            finished_at=aware(outcome.finished_at),
         )
 
 

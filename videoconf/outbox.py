@@ -6,7 +6,6 @@ message to a Celery worker (and a periodic sweep retries what failed)."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from chain.client import ChainClient
@@ -20,7 +19,7 @@ from videoconf.db import get_engine
 from videoconf.domain.outcome import MEDIA_TYPE
 from videoconf.models import Outbox
 
-__all__ = ["CHAIN_TOPIC", "deliver_chain_entry", "dispatcher", "kick", "relay"]
+__all__ = ["CHAIN_TOPIC", "deliver_chain_entry", "dispatcher", "kick", "start_relay", "stop_relay"]
 
 CHAIN_TOPIC = "chain.video_verified"
 
@@ -52,14 +51,26 @@ def deliver_chain_entry(_message_id: str, payload: dict[str, Any]) -> None:
             outcome.chain_index = result.index
 
 
-@cache
 def dispatcher() -> OutboxDispatcher:
     return OutboxDispatcher(get_engine(), Outbox, {CHAIN_TOPIC: deliver_chain_entry})
 
 
-@cache
-def relay() -> BackgroundRelay:
-    return BackgroundRelay(dispatcher())
+_relay: BackgroundRelay | None = None
+
+
+def start_relay() -> None:
+    """Embedded mode: deliver from a background thread (it also retries what failed)."""
+    global _relay
+    stop_relay()
+    _relay = BackgroundRelay(dispatcher())
+    _relay.start()
+
+
+def stop_relay() -> None:
+    global _relay
+    if _relay is not None:
+        _relay.stop()
+        _relay = None
 
 
 def kick(message_id: str) -> None:
@@ -68,5 +79,5 @@ def kick(message_id: str) -> None:
         from videoconf.tasks import deliver
 
         deliver.delay(message_id)
-    else:
-        relay().notify()
+    elif _relay is not None:
+        _relay.notify()

@@ -95,4 +95,3 @@ def append_event(
     event.hash = event_hash(last.hash if last else GENESIS, event_payload(event))
     session.add(event)
     return event
-

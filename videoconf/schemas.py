@@ -45,8 +45,6 @@ class Decision(StrEnum):
     REJECTED = "rejected"
 
 
-
-
 class ParticipantSpec(BaseModel):
     """Who is expected in the room, with the persons register's data the registrar checks against.
 

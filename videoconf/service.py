@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from common.db import session_scope
-from common.eds.auth import new_challenge
+from common.eds import new_challenge
 from common.problems import Problem
 from videoconf import repository as repo
 from videoconf.config import get_service_key, get_settings
@@ -41,8 +41,10 @@ __all__ = [
     "abort_recording",
     "admit",
     "authenticate",
+    "aware",
     "begin_connection",
     "begin_recording",
+    "checklist_view",
     "consent",
     "finish_recording",
     "issue_invitation",
@@ -51,7 +53,9 @@ __all__ = [
     "participant_states",
     "record_check",
     "record_drop",
+    "recording_view",
     "room_view",
+    "room_view_by_key",
     "schedule_room",
 ]
 
@@ -60,7 +64,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -90,7 +95,7 @@ def _room_view(session: Session, room: Room) -> RoomView:
     return RoomView(
         id=room.id,
         case_ref=room.case_ref,
-        starts_at=_aware(room.starts_at),
+        starts_at=aware(room.starts_at),
         state=room.state,
         participants=[
             ParticipantView(
@@ -99,7 +104,7 @@ def _room_view(session: Session, room: Room) -> RoomView:
                 role=ParticipantRole(p.role),
                 name=p.name,
                 state=p.state,
-                consented_at=_aware(p.consented_at) if p.consented_at else None,
+                consented_at=aware(p.consented_at) if p.consented_at else None,
                 verified=_verified(p, checks.get(p.id)),
                 connection=p.connection,
             )
@@ -113,8 +118,8 @@ def _room_view(session: Session, room: Room) -> RoomView:
 def recording_view(recording: Recording) -> RecordingView:
     return RecordingView(
         id=recording.id,
-        started_at=_aware(recording.started_at),
-        stopped_at=_aware(recording.stopped_at) if recording.stopped_at else None,
+        started_at=aware(recording.started_at),
+        stopped_at=aware(recording.stopped_at) if recording.stopped_at else None,
         sha256=recording.sha256,
         size=recording.size,
     )
@@ -159,7 +164,9 @@ def schedule_room(request: ScheduleRoomRequest, caller: str) -> RoomView:
             existing = session.exec(select(Room).where(Room.schedule_key == key)).first()
             if existing is not None:
                 return _room_view(session, existing)
-            room = Room(case_ref=request.case_ref, schedule_key=key, starts_at=request.starts_at, scheduled_by=caller)
+            room = Room(
+                case_ref=request.case_ref, schedule_key=key, starts_at=request.starts_at, scheduled_by=caller
+            )
             session.add(room)
             for position, spec in enumerate(request.participants):
                 session.add(
@@ -231,13 +238,15 @@ def login(join_token: str, nonce: str, cms_der: bytes) -> SessionView:
             challenge is None
             or challenge.used
             or challenge.participant_id != claims.participant_id
-            or _aware(challenge.expires_at) < _now()
+            or aware(challenge.expires_at) < _now()
         ):
             raise Problem(401, "video.challenge_invalid", "The login challenge is unknown, used or expired")
         challenge.used = True
     identity = login_identity(cms_der, base64.b64decode(nonce))
     if identity.iin != claims.iin:
-        raise Problem(403, "video.login_wrong_person", "The certificate belongs to someone else than the invitee")
+        raise Problem(
+            403, "video.login_wrong_person", "The certificate belongs to someone else than the invitee"
+        )
     token = new_session_token()
     expires_at = _now() + timedelta(seconds=get_settings().session_ttl_s)
     with session_scope(get_engine(), immediate=True) as session:
@@ -271,7 +280,7 @@ def login(join_token: str, nonce: str, cms_der: bytes) -> SessionView:
 def authenticate(token: str) -> Actor:
     with Session(get_engine()) as session:
         row = session.get(SessionRow, token_sha256(token))
-        if row is None or _aware(row.expires_at) < _now():
+        if row is None or aware(row.expires_at) < _now():
             raise Problem(401, "video.session_invalid", "Log in again with your EDS")
         participant = repo.get_participant(session, row.room_id, row.participant_id)
         return Actor(row.room_id, participant.id, participant.role)
@@ -298,7 +307,9 @@ def admit(actor: Actor, participant_id: str) -> RoomView:
         room = _open_room(session, actor.room_id)
         participant = repo.get_participant(session, room.id, participant_id)
         if participant.state != "waiting":
-            raise Problem(409, "video.not_waiting", f"The participant is {participant.state}, not in the lobby")
+            raise Problem(
+                409, "video.not_waiting", f"The participant is {participant.state}, not in the lobby"
+            )
         participant.state = "admitted"
         repo.append_event(session, room.id, "admitted", participant.id, by=actor.participant_id)
         return _room_view(session, room)
@@ -392,7 +403,7 @@ def checklist_view(participant: Participant, check: Check) -> ChecklistView:
         passed=check.passed,
         problems=list(check.problems),
         connection=check.connection,
-        checked_at=_aware(check.checked_at),
+        checked_at=aware(check.checked_at),
     )
 
 

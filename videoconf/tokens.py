@@ -49,7 +49,9 @@ def read_join_token(key: ServiceKey, token: str) -> JoinClaims:
     try:
         data = jwt.decode(token, _secret(key), algorithms=["HS256"], audience=_AUDIENCE)
     except jwt.ExpiredSignatureError:
-        raise Problem(401, "video.invitation_expired", "The invitation has expired; ask for a new one") from None
+        raise Problem(
+            401, "video.invitation_expired", "The invitation has expired; ask for a new one"
+        ) from None
     except jwt.PyJWTError:
         raise Problem(401, "video.invitation_invalid", "The invitation link is not valid") from None
     return JoinClaims(data["room"], data["sub"], data["iin"], data["role"])

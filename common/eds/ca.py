@@ -32,7 +32,16 @@ from cryptography.x509.oid import NameOID
 
 from common.eds.errors import EdsError
 from common.eds.identity import Identity
-from common.eds.index import CaState, CertificateRecord, locked_state, read_state, write_file_atomic
+from common.eds.index import (
+    CaState,
+    CertificateRecord,
+    ca_lock,
+    index_exists,
+    locked_state,
+    read_state,
+    write_file_atomic,
+    write_state,
+)
 from common.eds.keystore import KeyStore, dump_p12
 from common.eds.oids import KeyPurpose
 from common.eds.profiles import (
@@ -102,6 +111,7 @@ class MockCA:
         self.intermediate = _read_cert(directory / "ica.crt.pem")
         self._ica_key = _read_key(directory / "ica.key.pem")
         self.urls = PkiUrls(read_state(directory).base_url)
+        self._responder_pair: tuple[x509.Certificate, rsa.RSAPrivateKey] | None = None
 
     @classmethod
     def create(
@@ -112,54 +122,61 @@ class MockCA:
         `valid_from` backdates the CA so tests can issue certificates that have already expired.
         """
         directory.mkdir(parents=True, exist_ok=True)
-        if (directory / "index.json").exists():
-            raise EdsError("eds.ca.exists", f"a CA already exists in {directory}")
-        start = _second(valid_from or _now() - timedelta(minutes=5))
-        root_key, ica_key = _new_key(), _new_key()
-        root = build_certificate(
-            profile=ROOT,
-            subject=_ca_name(ROOT_NAME),
-            public_key=root_key.public_key(),
-            issuer=None,
-            issuer_key=root_key,
-            not_before=start,
-            not_after=start + _ROOT_VALIDITY,
-            urls=None,
-        )
-        # The issuing CA carries no CDP/AIA: it is checked against ca.pem only (no root CRL).
-        ica = build_certificate(
-            profile=INTERMEDIATE,
-            subject=_ca_name(INTERMEDIATE_NAME),
-            public_key=ica_key.public_key(),
-            issuer=root,
-            issuer_key=root_key,
-            not_before=start,
-            not_after=start + _INTERMEDIATE_VALIDITY,
-            urls=None,
-        )
-        (directory / "issued").mkdir(exist_ok=True)
-        (directory / "dev-keys").mkdir(exist_ok=True)
-        with locked_state(directory, initial=CaState(base_url=base_url.rstrip("/"))):
+        # Services starting together may all try to create it: the lock makes one of them win.
+        with ca_lock(directory):
+            if index_exists(directory):
+                raise EdsError("eds.ca.exists", f"a CA already exists in {directory}")
+            start = _second(valid_from or _now() - timedelta(minutes=5))
+            root_key, ica_key = _new_key(), _new_key()
+            root = build_certificate(
+                profile=ROOT,
+                subject=_ca_name(ROOT_NAME),
+                public_key=root_key.public_key(),
+                issuer=None,
+                issuer_key=root_key,
+                not_before=start,
+                not_after=start + _ROOT_VALIDITY,
+                urls=None,
+            )
+            # The issuing CA carries no CDP/AIA: it is checked against ca.pem alone (no root CRL).
+            ica = build_certificate(
+                profile=INTERMEDIATE,
+                subject=_ca_name(INTERMEDIATE_NAME),
+                public_key=ica_key.public_key(),
+                issuer=root,
+                issuer_key=root_key,
+                not_before=start,
+                not_after=start + _INTERMEDIATE_VALIDITY,
+                urls=None,
+            )
+            (directory / "issued").mkdir(exist_ok=True)
+            (directory / "dev-keys").mkdir(exist_ok=True)
             _write_key(directory / "root.key.pem", root_key)
             _write_cert(directory / "root.crt.pem", root)
             _write_key(directory / "ica.key.pem", ica_key)
             _write_cert(directory / "ica.crt.pem", ica)
-        ca = cls(directory)
-        ca.write_ca_bundle()
+            write_state(directory, CaState(base_url=base_url.rstrip("/")))  # last: marks the CA complete
+            ca = cls(directory)
+            ca.write_ca_bundle()
         return ca
 
     @classmethod
     def load(cls, directory: Path) -> MockCA:
-        if not (directory / "index.json").exists():
+        if not index_exists(directory):
             raise EdsError("eds.ca.missing", f"no CA in {directory}")
         return cls(directory)
 
     @classmethod
     def open(cls, directory: Path, *, base_url: str = DEFAULT_BASE_URL) -> MockCA:
         """Load the CA in `directory`, creating it first if there is none."""
-        if (directory / "index.json").exists():
+        if index_exists(directory):
             return cls(directory)
-        return cls.create(directory, base_url=base_url)
+        try:
+            return cls.create(directory, base_url=base_url)
+        except EdsError as exc:
+            if exc.code != "eds.ca.exists":
+                raise
+            return cls(directory)  # another process created it first
 
     # -- trust material -------------------------------------------------------------------
 
@@ -245,7 +262,10 @@ class MockCA:
                 raise EdsError("eds.ca.unknown_certificate", f"serial {serial:x} was not issued by this CA")
             if record.revoked_at is not None:
                 return record
-            record = record.revoke(_second(when or _now()), reason)
+            now = _now()
+            if when is not None and _second(when) > now:
+                raise EdsError("eds.ca.future_revocation", "a revocation cannot take effect in the future")
+            record = record.revoke(_second(when or now), reason)
             state.records[serial] = record
             state.crl_stale = True
             self._drop_dev_key(record)
@@ -326,17 +346,18 @@ class MockCA:
         return None
 
     def _responder(self) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
-        """The delegated OCSP responder, renewed (under the lock) shortly before it expires."""
-        cert_path, key_path = self.directory / "ocsp.crt.pem", self.directory / "ocsp.key.pem"
+        """The delegated OCSP responder, kept in memory: key parsing would dominate each answer."""
         now = _now()
-        if cert_path.exists():
-            cert = _read_cert(cert_path)
-            if cert.not_valid_after_utc - now > _RESPONDER_RENEW_BEFORE:
-                return cert, _read_key(key_path)
-        with locked_state(self.directory):
-            if cert_path.exists():  # another process may have renewed it meanwhile
+        if self._responder_pair is None or not _responder_fresh(self._responder_pair[0], now):
+            self._responder_pair = self._load_or_renew_responder(now)
+        return self._responder_pair
+
+    def _load_or_renew_responder(self, now: datetime) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+        cert_path, key_path = self.directory / "ocsp.crt.pem", self.directory / "ocsp.key.pem"
+        with ca_lock(self.directory):  # another process may be renewing it right now
+            if cert_path.exists():
                 cert = _read_cert(cert_path)
-                if cert.not_valid_after_utc - now > _RESPONDER_RENEW_BEFORE:
+                if _responder_fresh(cert, now):
                     return cert, _read_key(key_path)
             key = _new_key()
             start = _second(now - timedelta(minutes=5))
@@ -353,6 +374,10 @@ class MockCA:
             _write_key(key_path, key)
             _write_cert(cert_path, cert)
             return cert, key
+
+
+def _responder_fresh(cert: x509.Certificate, now: datetime) -> bool:
+    return cert.not_valid_after_utc - now > _RESPONDER_RENEW_BEFORE
 
 
 def _now() -> datetime:

@@ -94,13 +94,17 @@ def _extended_key_usages(cert: x509.Certificate) -> tuple[x509.ObjectIdentifier,
 
 
 def _roles(ekus: tuple[x509.ObjectIdentifier, ...]) -> tuple[Role, ...]:
-    roles = [role for oid in ekus if (role := Role.from_oid(oid)) is not None]
-    if ROLE_ORGANISATION in ekus and len([r for r in roles if r.is_organisational]) > 1:
-        # The bare organisation marker only matters when no specific role is given.
-        roles.remove(Role.ORGANISATION)
-    if ROLE_INDIVIDUAL in ekus and ROLE_ORGANISATION in ekus:
-        return ()  # contradictory: trust neither reading
-    return tuple(roles)
+    individual, organisation = ROLE_INDIVIDUAL in ekus, ROLE_ORGANISATION in ekus
+    specific = tuple(
+        role
+        for oid in ekus
+        if (role := Role.from_oid(oid)) is not None and role not in (Role.INDIVIDUAL, Role.ORGANISATION)
+    )
+    if individual == organisation:  # neither marker, or both: no reading can be trusted
+        return ()
+    if individual:
+        return () if specific else (Role.INDIVIDUAL,)
+    return specific or (Role.ORGANISATION,)
 
 
 def _policies(cert: x509.Certificate) -> tuple[str, ...]:

@@ -20,7 +20,16 @@ from cryptography import x509
 
 from common.eds.oids import KeyPurpose
 
-__all__ = ["CaState", "CertificateRecord", "locked_state", "read_state", "write_file_atomic"]
+__all__ = [
+    "CaState",
+    "CertificateRecord",
+    "ca_lock",
+    "index_exists",
+    "locked_state",
+    "read_state",
+    "write_file_atomic",
+    "write_state",
+]
 
 _INDEX = "index.json"
 _LOCK = ".lock"
@@ -114,21 +123,37 @@ def read_state(directory: Path) -> CaState:
 
 
 @contextmanager
-def locked_state(directory: Path, *, initial: CaState | None = None) -> Iterator[CaState]:
-    """Hold the CA's lock, yield its state, and write it back if the block ends normally.
-
-    `initial` creates the index when it does not exist yet (only `MockCA.create` passes it).
-    """
+def ca_lock(directory: Path) -> Iterator[None]:
+    """Exclusive lock on a CA directory, across threads and processes."""
     with open(directory / _LOCK, "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            state = initial if initial is not None else read_state(directory)
-            yield state
-            write_file_atomic(
-                directory / _INDEX, json.dumps(state.to_json(), indent=1, ensure_ascii=False).encode()
-            )
+            yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def locked_state(directory: Path) -> Iterator[CaState]:
+    """Hold the CA's lock, yield its state, and write it back if the block changed it."""
+    with ca_lock(directory):
+        state = read_state(directory)
+        before = _encode(state)
+        yield state
+        if _encode(state) != before:
+            write_state(directory, state)
+
+
+def write_state(directory: Path, state: CaState) -> None:
+    write_file_atomic(directory / _INDEX, _encode(state))
+
+
+def index_exists(directory: Path) -> bool:
+    return (directory / _INDEX).exists()
+
+
+def _encode(state: CaState) -> bytes:
+    return json.dumps(state.to_json(), indent=1, ensure_ascii=False).encode()
 
 
 def write_file_atomic(path: Path, data: bytes, *, private: bool = False) -> None:

@@ -20,10 +20,12 @@ broken chain never pass.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asn1crypto import cms, crl, ocsp
+from asn1crypto.core import Asn1Value
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp as x509_ocsp
@@ -65,6 +67,8 @@ from common.eds.revocation import RevocationData, RevocationSource, summarise_re
 from common.eds.trust import TrustAnchors
 
 __all__ = ["async_validate_cms", "validate_cms"]
+
+_log = logging.getLogger(__name__)
 
 # What the national PKI issues with RSA keys; anything else is not evaluated (fail closed).
 _DIGESTS = frozenset({"sha256", "sha384", "sha512"})
@@ -195,91 +199,113 @@ class _Context:
             key_usage_settings=KeyUsageConstraints(key_usage={"digital_signature"}),
         )
 
-    async def run(self, single: cms.SignedData, raw_digest: bytes, moment: datetime, historical: bool):
+    async def run(
+        self, single: cms.SignedData, raw_digest: bytes, moment: datetime, historical: bool
+    ) -> AdESBasicValidationResult:
         timing = ValidationTimingInfo(
             validation_time=moment, best_signature_time=moment, point_in_time_validation=historical
         )
         return await ades_basic_validation(single, self.spec(), timing_info=timing, raw_digest=raw_digest)
 
 
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    sub_indication: SubIndication | None  # None: passed
+    errors: tuple[str, ...] = ()
+    chain: tuple[CertificateSummary, ...] = ()
+    best_signature_time: datetime | None = None
+    warnings: tuple[str, ...] = ()
+
+
 async def _validate_one(
     index: int, single: cms.SignedData, cert: x509.Certificate | None, content: bytes, ctx: _Context
 ) -> SignerReport:
     signer_info = single["signer_infos"][0]
-    digest_name = signer_info["digest_algorithm"]["algorithm"].native
-    signature_name = signer_info["signature_algorithm"]["algorithm"].native
-    claimed = _claimed_signing_time(signer_info)
-    base = {
-        "index": index,
-        "signature_level": _level(signer_info, cert),
-        "signer": describe_holder(cert) if cert is not None else None,
-        "claimed_signing_time": claimed,
-        "validation_time": ctx.validation_time,
-        "digest_algorithm": digest_name,
-        "signature_algorithm": signature_name,
-        "revocation": summarise_revocation(ctx.data, cert)
+    level = _level(signer_info, cert)
+    revocation = (
+        summarise_revocation(ctx.data, cert)
         if cert is not None
-        else RevocationInfo(RevocationStatus.NOT_CHECKED),
-    }
-    warnings = list(ctx.warnings)
-    if base["signature_level"] is SignatureLevel.CMS_NOT_ETSI:
+        else RevocationInfo(RevocationStatus.NOT_CHECKED)
+    )
+    try:
+        outcome = await _assess(single, cert, content, ctx, revocation)
+    except Exception:  # a surprise inside the validator must fail closed, never pass
+        _log.exception("validation of SignerInfo %d failed unexpectedly", index)
+        outcome = _Outcome(SubIndication.GENERIC, ("validation.error",))
+    warnings = [*ctx.warnings, *outcome.warnings]
+    if level is SignatureLevel.CMS_NOT_ETSI:
         warnings.append("signature.not_cades_baseline_b")
-
-    def report(sub: SubIndication | None, errors: Sequence[str] = (), **extra: object) -> SignerReport:
-        indication = (
+    sub = outcome.sub_indication
+    return SignerReport(
+        index=index,
+        indication=(
             Indication.TOTAL_PASSED
             if sub is None
             else Indication.TOTAL_FAILED
             if sub in _TOTAL_FAILED
             else Indication.INDETERMINATE
-        )
-        fields = {
-            "chain": (_summary(cert),) if cert is not None else (),
-            "best_signature_time": ctx.validation_time,
-            **base,
-            **extra,
-        }
-        return SignerReport(
-            indication=indication,
-            sub_indication=sub,
-            errors=tuple(dict.fromkeys(errors)),
-            warnings=tuple(dict.fromkeys(warnings)),
-            **fields,
-        )
+        ),
+        sub_indication=sub,
+        signature_level=level,
+        signer=describe_holder(cert) if cert is not None else None,
+        chain=outcome.chain or ((_summary(cert),) if cert is not None else ()),
+        revocation=revocation,
+        claimed_signing_time=_claimed_signing_time(signer_info),
+        best_signature_time=outcome.best_signature_time or ctx.validation_time,
+        validation_time=ctx.validation_time,
+        digest_algorithm=signer_info["digest_algorithm"]["algorithm"].native,
+        signature_algorithm=signer_info["signature_algorithm"]["algorithm"].native,
+        errors=tuple(dict.fromkeys(outcome.errors)),
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
 
-    if digest_name not in _DIGESTS or signature_name not in _SIGNATURES:
-        return report(SubIndication.CRYPTO_CONSTRAINTS_FAILURE, ["algorithm.unsupported"])
+
+async def _assess(
+    single: cms.SignedData,
+    cert: x509.Certificate | None,
+    content: bytes,
+    ctx: _Context,
+    revocation: RevocationInfo,
+) -> _Outcome:
+    """pyHanko's basic validation, then the module docstring's rules on top of it."""
+    signer_info = single["signer_infos"][0]
+    if (
+        signer_info["digest_algorithm"]["algorithm"].native not in _DIGESTS
+        or signer_info["signature_algorithm"]["algorithm"].native not in _SIGNATURES
+    ):
+        return _Outcome(SubIndication.CRYPTO_CONSTRAINTS_FAILURE, ("algorithm.unsupported",))
     if cert is None:
-        return report(SubIndication.NO_SIGNING_CERTIFICATE_FOUND, ["signer.certificate_missing"])
+        return _Outcome(SubIndication.NO_SIGNING_CERTIFICATE_FOUND, ("signer.certificate_missing",))
 
     raw_digest = content_digest(signer_info, content)
-    try:
-        result = await ctx.run(single, raw_digest, ctx.validation_time, ctx.historical)
-    except Exception:  # any surprise inside the validator must fail closed, never pass
-        return report(SubIndication.GENERIC, ["validation.error"])
+    result = await ctx.run(single, raw_digest, ctx.validation_time, ctx.historical)
     sub = _sub_indication(result)
-    chain = _chain(result) or (_summary(cert),)
+    chain = _chain(result)
+    if sub is None:
+        return _Outcome(None, chain=chain)
 
     if sub in _POE_CURABLE and ctx.poe_time is not None:
         past = await ctx.run(single, raw_digest, ctx.poe_time, True)
         if _sub_indication(past) is None:
             revoked = sub is SubIndication.REVOKED_NO_POE
-            warnings.append("certificate.revoked_after_poe" if revoked else "certificate.expired_after_poe")
-            return report(None, chain=_chain(past) or chain, best_signature_time=ctx.poe_time)
-
+            warning = "certificate.revoked_after_poe" if revoked else "certificate.expired_after_poe"
+            return _Outcome(
+                None, chain=_chain(past) or chain, best_signature_time=ctx.poe_time, warnings=(warning,)
+            )
     if sub is SubIndication.REVOKED_NO_POE:
         revoked_at = result.api_status.revocation_details.revocation_date
+        claimed = _claimed_signing_time(signer_info)
         if claimed is not None and claimed >= revoked_at:
-            errors = ["certificate.revoked", "certificate.revoked_before_signing_time"]
-            return report(SubIndication.REVOKED, errors, chain=chain)
-    if sub is not None and cert.not_valid_before_utc > ctx.validation_time:
-        return report(SubIndication.NOT_YET_VALID, ["certificate.not_yet_valid"], chain=chain)
-    no_revinfo = base["revocation"].status is RevocationStatus.NOT_CHECKED
-    if sub is SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE and no_revinfo:
-        return report(SubIndication.TRY_LATER, ["revocation.missing"], chain=chain)
-    if sub is None:
-        return report(None, chain=chain)
-    return report(sub, [_ERROR_KEYS.get(sub, f"validation.{sub.value.lower()}")], chain=chain)
+            errors = ("certificate.revoked", "certificate.revoked_before_signing_time")
+            return _Outcome(SubIndication.REVOKED, errors, chain)
+    if sub not in _TOTAL_FAILED and cert.not_valid_before_utc > ctx.validation_time:
+        return _Outcome(SubIndication.NOT_YET_VALID, ("certificate.not_yet_valid",), chain)
+    if (
+        sub is SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
+        and revocation.status is RevocationStatus.NOT_CHECKED
+    ):
+        return _Outcome(SubIndication.TRY_LATER, ("revocation.missing",), chain)
+    return _Outcome(sub, (_ERROR_KEYS.get(sub, f"validation.{sub.value.lower()}"),), chain)
 
 
 def _sub_indication(result: AdESBasicValidationResult) -> SubIndication | None:
@@ -325,32 +351,40 @@ def _signer_certificate(single: cms.SignedData) -> x509.Certificate | None:
 
 
 def _claimed_signing_time(signer_info: cms.SignerInfo) -> datetime | None:
-    for attr in signer_info["signed_attrs"]:
-        if attr["type"].native == "signing_time":
-            return attr["values"][0].native.astimezone(UTC)
-    return None
+    value = _signed_attr(signer_info, "signing_time")
+    return value.native.astimezone(UTC) if value is not None else None
+
+
+def _signed_attr(signer_info: cms.SignerInfo, name: str) -> Asn1Value | None:
+    """The single value of a signed attribute; None when absent, empty or repeated, which
+    CAdES forbids for every attribute read here."""
+    found = [attr["values"] for attr in signer_info["signed_attrs"] if attr["type"].native == name]
+    if len(found) != 1 or len(found[0]) != 1:
+        return None
+    return found[0][0]
 
 
 def _level(signer_info: cms.SignerInfo, cert: x509.Certificate | None) -> SignatureLevel:
     """CAdES-B (EN 319 122-1): content-type, message-digest, signing-time and a signing-
     certificate(-v2) attribute naming the signer's certificate, which must be embedded."""
-    attrs = {attr["type"].native: attr["values"][0] for attr in signer_info["signed_attrs"]}
-    if cert is None or not {"content_type", "message_digest", "signing_time"} <= attrs.keys():
+    required = ("content_type", "message_digest", "signing_time")
+    if cert is None or any(_signed_attr(signer_info, name) is None for name in required):
         return SignatureLevel.CMS_NOT_ETSI
-    der = cert.public_bytes(serialization.Encoding.DER)
-    if "signing_certificate_v2" in attrs:
-        ess = attrs["signing_certificate_v2"]["certs"][0]
-        algorithm = ess["hash_algorithm"]["algorithm"].native
-    elif "signing_certificate" in attrs:
-        ess, algorithm = attrs["signing_certificate"]["certs"][0], "sha1"
+    if (v2 := _signed_attr(signer_info, "signing_certificate_v2")) is not None:
+        ess_certs, algorithm = v2["certs"], None
+    elif (v1 := _signed_attr(signer_info, "signing_certificate")) is not None:
+        ess_certs, algorithm = v1["certs"], "sha1"
     else:
         return SignatureLevel.CMS_NOT_ETSI
-    if (
-        algorithm not in _DIGESTS | {"sha1"}
-        or hashlib.new(algorithm, der).digest() != ess["cert_hash"].native
-    ):
+    if len(ess_certs) == 0:
         return SignatureLevel.CMS_NOT_ETSI
-    return SignatureLevel.CADES_BASELINE_B
+    first = ess_certs[0]  # the first ESSCertID identifies the signing certificate
+    algorithm = algorithm or first["hash_algorithm"]["algorithm"].native
+    if algorithm not in _DIGESTS | {"sha1"}:
+        return SignatureLevel.CMS_NOT_ETSI
+    der = cert.public_bytes(serialization.Encoding.DER)
+    matches = hashlib.new(algorithm, der).digest() == first["cert_hash"].native
+    return SignatureLevel.CADES_BASELINE_B if matches else SignatureLevel.CMS_NOT_ETSI
 
 
 def _chain(result: AdESBasicValidationResult) -> tuple[CertificateSummary, ...]:

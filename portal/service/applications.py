@@ -76,7 +76,7 @@ def create_application(user: User, cadastral_number: str, term_months: int) -> d
             raise Problem(
                 410,
                 "invitation.expired",
-                f"the invitation ended on {aware(account.apply_by).isoformat()}; ask the akimat to list you again",
+                f"the invitation ended on {aware(account.apply_by):%d.%m.%Y}; ask the akimat to relist you",
             )
         flat = session.get(Flat, cadastral_number)
         if flat is None:
@@ -139,7 +139,8 @@ def autofill(application_id: str) -> None:
     """Everything a state system knows is fetched, never asked (2026 amendments, 003_*.txt)."""
     with Session(get_engine()) as session:
         app = session.get(Application, application_id)
-        assert app is not None and app.consent_id
+        assert app is not None
+        assert app.consent_id
         iin, consent_id = app.applicant_iin, app.consent_id
     lookup = {"purpose": APPLICATION_PURPOSE, "consent_id": consent_id}
     with peer_call("the state systems"), registry_client() as registry:
@@ -246,24 +247,42 @@ def application_document(session: Session, app: Application, solvency: dict[str,
     guarantors = session.exec(
         select(Guarantor).where(Guarantor.application_id == app.id).order_by(Guarantor.position)
     ).all()
-    uploads = session.exec(select(Upload).where(Upload.application_id == app.id).order_by(Upload.uploaded_at)).all()
+    uploads = session.exec(
+        select(Upload).where(Upload.application_id == app.id).order_by(Upload.uploaded_at)
+    ).all()
     person = app.state_data.get("person", {})
     return canonical_bytes(
         {
             "type": "rent-to-own-application",
             "version": 1,
             "application_id": app.id,
-            "applicant": {"iin": app.applicant_iin, "name": app.applicant_name, "birth_date": person.get("birth_date")},
-            "flat": {"cadastral_number": flat.cadastral_number, "address": flat.address, "price": f"{flat.price:.2f}"},
+            "applicant": {
+                "iin": app.applicant_iin,
+                "name": app.applicant_name,
+                "birth_date": person.get("birth_date"),
+            },
+            "flat": {
+                "cadastral_number": flat.cadastral_number,
+                "address": flat.address,
+                "price": f"{flat.price:.2f}",
+            },
             "term_months": app.term_months,
             "declared": {k: str(app.form.get(k)) for k in REQUIRED_FORM},
             "family_members": family_size(app.state_data),
             "documents": [{"type": u.doc_type, "sha256": u.sha256, "owner": u.owner_iin} for u in uploads],
             "guarantors": [
-                {"kind": g.kind, "identifier": g.identifier, "name": g.name, "monthly_income": f"{g.monthly_income:.2f}"}
+                {
+                    "kind": g.kind,
+                    "identifier": g.identifier,
+                    "name": g.name,
+                    "monthly_income": f"{g.monthly_income:.2f}",
+                }
                 for g in guarantors
             ],
-            "solvency": {k: solvency[k] for k in ("instalment", "assessed_income", "payment_to_income", "residual_per_member")},
+            "solvency": {
+                k: solvency[k]
+                for k in ("instalment", "assessed_income", "payment_to_income", "residual_per_member")
+            },
             "consent_id": app.consent_id,
             "finalised_at": now().isoformat(timespec="seconds"),
         }
@@ -296,7 +315,13 @@ def finalise(application_id: str, user: User) -> dict[str, Any]:
         app.document = application_document(session, app, solvency)
         app.document_sha256 = sha256_hex(app.document)
         for g in guarantors:
-            notify(session, g.identifier, "guarantor.sign", f"Application {app.id} awaits your EDS signature", ref=app.id)
+            notify(
+                session,
+                g.identifier,
+                "guarantor.sign",
+                f"Application {app.id} awaits your EDS signature",
+                ref=app.id,
+            )
     return application_view(application_id, user)
 
 
@@ -313,11 +338,16 @@ def submit(application_id: str, user: User, cms: str) -> dict[str, Any]:
         if app.document != document:
             raise Problem(409, "application.changed", "the application changed while you signed; sign again")
         unsigned = session.exec(
-            select(Guarantor.position).where(Guarantor.application_id == app.id, Guarantor.signed_at.is_(None))
+            select(Guarantor.position).where(
+                Guarantor.application_id == app.id, Guarantor.signed_at.is_(None)
+            )
         ).all()
         if unsigned:
             raise Problem(
-                409, "application.guarantors_unsigned", "every guarantor signs first", positions=list(unsigned)
+                409,
+                "application.guarantors_unsigned",
+                "every guarantor signs first",
+                positions=list(unsigned),
             )
         try:
             app.status = advance(Status(app.status), Status.SUBMITTED)
@@ -355,7 +385,11 @@ def application_view(application_id: str, user: User) -> dict[str, Any]:
             "applicant": {"iin": app.applicant_iin, "name": app.applicant_name},
             "flat": None
             if flat is None
-            else {"cadastral_number": flat.cadastral_number, "address": flat.address, "price": f"{flat.price:.2f}"},
+            else {
+                "cadastral_number": flat.cadastral_number,
+                "address": flat.address,
+                "price": f"{flat.price:.2f}",
+            },
             "term_months": app.term_months,
             "first_due": app.first_due.isoformat(),
             "consent": {"id": app.consent_id, "status": app.consent_status},

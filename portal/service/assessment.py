@@ -61,7 +61,9 @@ def assess_application(session: Session, app: Application) -> dict[str, Any]:
     ).all()
     counted = tuple(i for g in guarantors if (i := _guarantor_income(g, minimum)) is not None)
     household = Household(
-        Decimal(str(app.form.get("monthly_income") or 0)), _obligations(app.state_data), family_size(app.state_data)
+        Decimal(str(app.form.get("monthly_income") or 0)),
+        _obligations(app.state_data),
+        family_size(app.state_data),
     )
     report = assess(household, instalment, params, guarantors=counted, retires_before_end=retires)
     return {

@@ -67,7 +67,9 @@ def log_in(challenge_id: str, cms: str) -> tuple[str, User]:
     with transaction() as session:
         challenge = session.get(LoginChallenge, challenge_id)
         if challenge is None or challenge.used_at is not None:
-            raise Problem(401, "auth.challenge_unknown", "unknown or already used challenge; ask for a new one")
+            raise Problem(
+                401, "auth.challenge_unknown", "unknown or already used challenge; ask for a new one"
+            )
         if aware(challenge.expires_at) < now():
             raise Problem(401, "auth.challenge_expired", "the challenge expired; ask for a new one")
         challenge.used_at = now()

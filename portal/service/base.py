@@ -4,10 +4,9 @@ the outbox topics (SMS, chain appends) that leave after commit."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -25,8 +24,8 @@ from registry_gateway.client import RegistryGatewayClient
 
 __all__ = [
     "TOPIC_CHAIN",
-    "aware",
     "TOPIC_SMS",
+    "aware",
     "chain_client",
     "consent_client",
     "notify",
@@ -41,7 +40,7 @@ __all__ = [
 
 TOPIC_SMS = "sms"
 TOPIC_CHAIN = "chain.append"
-_wakers: list[Any] = []
+_wakers: list[Callable[[], None]] = []
 
 
 def now() -> datetime:
@@ -57,10 +56,11 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def set_waker(callback: Any) -> None:
+def set_waker(callback: Callable[[], None] | None) -> None:
     """The background relay registers itself here so commits wake it at once."""
     _wakers.clear()
-    _wakers.append(callback)
+    if callback is not None:
+        _wakers.append(callback)
 
 
 @contextmanager
@@ -89,14 +89,23 @@ def peer_call(what: str) -> Iterator[None]:
     try:
         yield
     except ServiceUnavailable as exc:
-        raise Problem(503, "peer.unavailable", f"{what} is unavailable", headers={"Retry-After": "5"}) from exc
+        raise Problem(
+            503, "peer.unavailable", f"{what} is unavailable", headers={"Retry-After": "5"}
+        ) from exc
     except ServiceError as exc:
         status = exc.status if 400 <= exc.status < 500 else 502
         raise Problem(status, exc.code, f"{what}: {exc.problem.get('detail', '')}") from exc
 
 
-def notify(session: Session, recipient: str, kind: str, text: str, *, ref: str | None = None,
-           sms_to: str | None = None) -> Notice:
+def notify(
+    session: Session,
+    recipient: str,
+    kind: str,
+    text: str,
+    *,
+    ref: str | None = None,
+    sms_to: str | None = None,
+) -> Notice:
     """A cabinet notice, and an SMS too when a phone is given; both commit with the fact."""
     notice = Notice(recipient=recipient, kind=kind, text=text, ref=ref)
     session.add(notice)

@@ -37,7 +37,9 @@ def invite_guarantor(application_id: str, user: User, kind: str, identifier: str
     except ValueError:
         raise Problem(422, "guarantor.kind", "kind is individual, entrepreneur or employer") from None
     try:
-        value = parse_bin(identifier).value if kind_ is GuarantorKind.EMPLOYER else parse_iin(identifier).value
+        value = (
+            parse_bin(identifier).value if kind_ is GuarantorKind.EMPLOYER else parse_iin(identifier).value
+        )
     except InvalidIdentifier as exc:
         raise Problem(422, exc.code, str(exc)) from None
     if value == user.iin:
@@ -49,7 +51,9 @@ def invite_guarantor(application_id: str, user: User, kind: str, identifier: str
     with transaction() as session:
         app = load_application(session, application_id, user, "applicant")
         if app.status != "draft" or app.document is not None:
-            raise Problem(409, "application.frozen", "guarantors are invited before the application is finalised")
+            raise Problem(
+                409, "application.frozen", "guarantors are invited before the application is finalised"
+            )
         taken = session.exec(
             select(Guarantor.id).where(Guarantor.application_id == app.id, Guarantor.identifier == value)
         ).first()

@@ -60,11 +60,17 @@ def load_list(
         for row in parsed.rows:
             if row.iin in existing:
                 errors.append(
-                    RowError(row.row, "iin", "list.already_invited", "this person was invited by an earlier list")
+                    RowError(
+                        row.row, "iin", "list.already_invited", "this person was invited by an earlier list"
+                    )
                 )
                 continue
             account = Account(
-                iin=row.iin, category=row.category.value, phone=row.phone, list_id=record.id, apply_by=apply_by
+                iin=row.iin,
+                category=row.category.value,
+                phone=row.phone,
+                list_id=record.id,
+                apply_by=apply_by,
             )
             session.add(account)
             notify(

@@ -3,7 +3,7 @@ is written back to the lease or signed document it records."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -23,7 +23,12 @@ _TARGETS: dict[str, Any] = {"lease": Lease, "signed_document": SignedDocument}
 def _send_sms(message_id: str, payload: dict[str, Any]) -> None:
     response = httpx.post(
         f"{service_url('outside')}/v1/sms",
-        json={"to": payload["to"], "text": payload["text"], "ref": payload.get("ref") or message_id},
+        json={
+            "to": payload["to"],
+            "text": payload["text"],
+            "ref": payload.get("ref") or message_id,
+            "sent_at": datetime.now(UTC).isoformat(),
+        },
         headers={"Idempotency-Key": message_id},
         timeout=10,
     )

@@ -70,7 +70,9 @@ class VideoFacts:
     outcome_sha256: str | None = None
 
 
-def check_fee(due: Decimal, paid: Decimal | None, receipt_id: str | None, receipt_valid: bool) -> CheckOutcome:
+def check_fee(
+    due: Decimal, paid: Decimal | None, receipt_id: str | None, receipt_valid: bool
+) -> CheckOutcome:
     evidence = {"due": str(due), "paid": str(paid) if paid is not None else None, "receipt_id": receipt_id}
     if paid is None or receipt_id is None:
         return CheckOutcome("fee_paid", False, "the registration fee has not been paid", evidence)
@@ -138,7 +140,9 @@ def check_spouses(parties: Sequence[PartyFacts], video: VideoFacts) -> CheckOutc
     absent = [p for p in married if p.spouse_iin not in video.present]
     if absent:
         names = ", ".join(f"{p.identifier} (act {p.marriage_act})" for p in absent)
-        return CheckOutcome("spouse_present", False, f"married, spouse absent from the video: {names}", evidence)
+        return CheckOutcome(
+            "spouse_present", False, f"married, spouse absent from the video: {names}", evidence
+        )
     if not married:
         return CheckOutcome("spouse_present", True, "no participant is married (civil registry)", evidence)
     return CheckOutcome("spouse_present", True, "every married participant's spouse took part", evidence)
@@ -153,7 +157,9 @@ def check_encumbrances(
     if kind == "encumbrance.termination":
         if any(e["kind"] == "lease" for e in live):
             return CheckOutcome("no_preventing_encumbrance", True, "the lease to terminate is live", evidence)
-        return CheckOutcome("no_preventing_encumbrance", False, "there is no live lease to terminate", evidence)
+        return CheckOutcome(
+            "no_preventing_encumbrance", False, "there is no live lease to terminate", evidence
+        )
     blocking = [e for e in live if not (kind == "ownership.transfer" and e["id"] == terminating)]
     if blocking:
         what = ", ".join(f"{e['kind']} {e['id']} since {e['registered_at']}" for e in blocking)
@@ -188,12 +194,14 @@ def check_video(required: Sequence[str], video: VideoFacts) -> CheckOutcome:
             reason = video.reasons.get(iin, "did not take part" if verdict is None else verdict)
             problems.append(f"{iin}: {reason}")
     if problems:
-        return CheckOutcome("video_positive", False, "video check not positive: " + "; ".join(problems), evidence)
+        return CheckOutcome(
+            "video_positive", False, "video check not positive: " + "; ".join(problems), evidence
+        )
     return CheckOutcome("video_positive", True, f"{len(required)} participants confirmed on video", evidence)
 
 
 def check_property(
-    kind: str, exists: bool, owner: str | None, housing_company_bin: str | None, transferee: str | None
+    kind: str, exists: bool, owner: str | None, housing_company_bin: str | None
 ) -> CheckOutcome:
     """The object exists in the cadastre and belongs to whom the deal says it does."""
     evidence = {"exists": exists, "owner": owner}
@@ -201,6 +209,9 @@ def check_property(
         return CheckOutcome("property_exists", False, "the object is not in the cadastre", evidence)
     if kind in {"encumbrance.lease", "ownership.transfer"} and owner != housing_company_bin:
         return CheckOutcome(
-            "property_exists", False, f"the owner is {owner}, not the housing company {housing_company_bin}", evidence
+            "property_exists",
+            False,
+            f"the owner is {owner}, not the housing company {housing_company_bin}",
+            evidence,
         )
     return CheckOutcome("property_exists", True, f"the object exists; owner {owner}", evidence)

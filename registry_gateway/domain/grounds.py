@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SUSPENSION_GROUNDS", "REFUSAL_GROUNDS", "Ground", "ground_for", "DEFAULT_SUSPENSION_DAYS"]
+__all__ = ["DEFAULT_SUSPENSION_DAYS", "REFUSAL_GROUNDS", "SUSPENSION_GROUNDS", "Ground", "ground_for"]
 
 # Items 3-5 of art. 27 suspend for up to a month.
 DEFAULT_SUSPENSION_DAYS = 30

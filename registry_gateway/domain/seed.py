@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from registry_gateway.domain.identifiers import make_address_code, make_bin, make_cadastral_number, make_iin
+from common.ids import make_bin, make_iin
+from registry_gateway.domain.identifiers import make_address_code, make_cadastral_number
 
 __all__ = [
     "HOUSING_COMPANY_BIN",
@@ -61,33 +62,95 @@ class SeedProperty:
     encumbrance_holder_key: str | None = None
 
 
-def _p(key: str, born: date, sex: str, serial: int, kk: tuple, ru: tuple, phone: str, **kw: object) -> SeedPerson:
+def _p(
+    key: str, born: date, sex: str, serial: int, kk: tuple, ru: tuple, phone: str, **kw: object
+) -> SeedPerson:
     street = "Астана қ., Тұран даңғылы, 37, пәтер " + str(serial % 200)
     return SeedPerson(key, make_iin(born, sex, serial), kk, ru, street, phone, **kw)  # type: ignore[arg-type]
 
 
 SEED_PERSONS: tuple[SeedPerson, ...] = (
-    _p("applicant_married", date(1988, 3, 14), "M", 3012, ("Асанов", "Асан", "Серікұлы"),
-       ("Асанов", "Асан", "Серикович"), "+77011234501", spouse_key="spouse"),
-    _p("spouse", date(1990, 7, 2), "F", 3013, ("Асанова", "Айгүл", "Болатқызы"),
-       ("Асанова", "Айгуль", "Болатовна"), "+77011234502", spouse_key="applicant_married"),
-    _p("applicant_single", date(1995, 11, 20), "F", 4021, ("Жұмабекова", "Динара", "Ерланқызы"),
-       ("Жумабекова", "Динара", "Ерлановна"), "+77011234503"),
-    _p("listed_person", date(1980, 1, 5), "M", 5110, ("Қасымов", "Бақыт", "Нұрланұлы"),
-       ("Касымов", "Бахыт", "Нурланович"), "+77011234504", on_terrorism_list=True),
-    _p("guarantor", date(1979, 4, 22), "M", 6120, ("Нұрланов", "Дәурен", "Маратұлы"),
-       ("Нурланов", "Даурен", "Маратович"), "+77011234505",
-       credit={"active_loans": "1", "total_debt": "1850000.00", "monthly_payments": "64000.00"}),
-    _p("kzhk_head", date(1975, 6, 10), "M", 1001, ("Омаров", "Ерлан", "Қайратұлы"),
-       ("Омаров", "Ерлан", "Кайратович"), "+77011234506", affiliated=True),
-    _p("registrar", date(1985, 9, 9), "F", 2002, ("Серікова", "Гүлнар", "Ахметқызы"),
-       ("Серикова", "Гульнар", "Ахметовна"), "+77011234507"),
-    _p("previous_tenant", date(1983, 12, 1), "M", 7030, ("Беков", "Ержан", None),
-       ("Беков", "Ержан", None), "+77011234508"),
+    _p(
+        "applicant_married",
+        date(1988, 3, 14),
+        "M",
+        3012,
+        ("Асанов", "Асан", "Серікұлы"),
+        ("Асанов", "Асан", "Серикович"),
+        "+77011234501",
+        spouse_key="spouse",
+    ),
+    _p(
+        "spouse",
+        date(1990, 7, 2),
+        "F",
+        3013,
+        ("Асанова", "Айгүл", "Болатқызы"),
+        ("Асанова", "Айгуль", "Болатовна"),
+        "+77011234502",
+        spouse_key="applicant_married",
+    ),
+    _p(
+        "applicant_single",
+        date(1995, 11, 20),
+        "F",
+        4021,
+        ("Жұмабекова", "Динара", "Ерланқызы"),
+        ("Жумабекова", "Динара", "Ерлановна"),
+        "+77011234503",
+    ),
+    _p(
+        "listed_person",
+        date(1980, 1, 5),
+        "M",
+        5110,
+        ("Қасымов", "Бақыт", "Нұрланұлы"),
+        ("Касымов", "Бахыт", "Нурланович"),
+        "+77011234504",
+        on_terrorism_list=True,
+    ),
+    _p(
+        "guarantor",
+        date(1979, 4, 22),
+        "M",
+        6120,
+        ("Нұрланов", "Дәурен", "Маратұлы"),
+        ("Нурланов", "Даурен", "Маратович"),
+        "+77011234505",
+        credit={"active_loans": "1", "total_debt": "1850000.00", "monthly_payments": "64000.00"},
+    ),
+    _p(
+        "kzhk_head",
+        date(1975, 6, 10),
+        "M",
+        1001,
+        ("Омаров", "Ерлан", "Қайратұлы"),
+        ("Омаров", "Ерлан", "Кайратович"),
+        "+77011234506",
+        affiliated=True,
+    ),
+    _p(
+        "registrar",
+        date(1985, 9, 9),
+        "F",
+        2002,
+        ("Серікова", "Гүлнар", "Ахметқызы"),
+        ("Серикова", "Гульнар", "Ахметовна"),
+        "+77011234507",
+    ),
+    _p(
+        "previous_tenant",
+        date(1983, 12, 1),
+        "M",
+        7030,
+        ("Беков", "Ержан", None),
+        ("Беков", "Ержан", None),
+        "+77011234508",
+    ),
 )
 
-HOUSING_COMPANY_BIN = make_bin(date(2008, 5, 1), 1234)
-REGISTRAR_ORG_BIN = make_bin(date(2016, 3, 1), 777)
+HOUSING_COMPANY_BIN = make_bin(2008, 5, serial=1234)
+REGISTRAR_ORG_BIN = make_bin(2016, 3, serial=777)
 
 SEED_ENTITIES: tuple[SeedEntity, ...] = (
     SeedEntity(
@@ -111,7 +174,9 @@ SEED_ENTITIES: tuple[SeedEntity, ...] = (
 )
 
 
-def _flat(key: str, serial: int, rooms: int, total: str, living: str, floor: int, **kw: object) -> SeedProperty:
+def _flat(
+    key: str, serial: int, rooms: int, total: str, living: str, floor: int, **kw: object
+) -> SeedProperty:
     return SeedProperty(
         key,
         make_cadastral_number(serial),
@@ -130,5 +195,14 @@ SEED_PROPERTIES: tuple[SeedProperty, ...] = (
     _flat("flat_free_1", 0, 2, "54.30", "32.10", 3),
     _flat("flat_free_2", 1, 1, "38.70", "19.40", 5),
     _flat("flat_free_3", 2, 3, "78.20", "49.90", 7),
-    _flat("flat_encumbered", 3, 2, "55.10", "33.00", 4, encumbrance="lease", encumbrance_holder_key="previous_tenant"),
+    _flat(
+        "flat_encumbered",
+        3,
+        2,
+        "55.10",
+        "33.00",
+        4,
+        encumbrance="lease",
+        encumbrance_holder_key="previous_tenant",
+    ),
 )

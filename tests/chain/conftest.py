@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 
 from chain.client import ChainClient
 from chain.main import create_app
@@ -14,13 +15,13 @@ from tests.support.live import serve
 
 
 @pytest.fixture
-def chain_app(fresh_data_dir: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def chain_app(fresh_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
     monkeypatch.setenv("CHAIN_PUBLISH_INTERVAL_S", "0.1")
     return create_app()
 
 
 @pytest.fixture
-def chain_url(chain_app) -> Iterator[str]:  # noqa: ANN001
+def chain_url(chain_app: FastAPI) -> Iterator[str]:
     with serve(chain_app) as url:
         yield url
 

@@ -10,16 +10,25 @@ from common.canonical import NonCanonicalValue, canonical_bytes, fast_canonical_
 # RFC 8785 §3.2.2 and appendix vectors
 RFC8785_VECTORS = [
     (
-        {"numbers": [333333333.33333329, 1e30, 4.50, 2e-3, 0.000000000000000000000000001],
-         "string": "\u20ac$\u000f\u000aA'\u0042\u0022\u005c\\\"/",
-         "literals": [None, True, False]},
+        {
+            "numbers": [333333333.33333329, 1e30, 4.50, 2e-3, 0.000000000000000000000000001],
+            "string": "\u20ac$\u000f\u000aA'\u0042\u0022\u005c\\\"/",
+            "literals": [None, True, False],
+        },
         b'{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],'
         b'"string":"\xe2\x82\xac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
     ),
     # sorting by UTF-16 code units (RFC 8785 §3.2.3)
     (
-        {"\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh",
-         "1": "One", "\U0001f600": "Emoji: Grinning Face", "\u0080": "Control", "\u00f6": "Latin Small Letter O With Diaeresis"},
+        {
+            "\u20ac": "Euro Sign",
+            "\r": "Carriage Return",
+            "\ufb33": "Hebrew Letter Dalet With Dagesh",
+            "1": "One",
+            "\U0001f600": "Emoji: Grinning Face",
+            "\u0080": "Control",
+            "\u00f6": "Latin Small Letter O With Diaeresis",
+        },
         '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis",'
         '"\u20ac":"Euro Sign","\U0001f600":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}'.encode(),
     ),

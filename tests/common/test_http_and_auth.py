@@ -71,7 +71,10 @@ def test_missing_wrong_issuer_and_wrong_audience_tokens_are_refused(shop_url: st
         anonymous.post_json("/items", {"quantity": 1})
     assert (error.value.status, error.value.code) == (401, "auth.required")
 
-    with ShopClient(shop_url, caller_key=development_key("videoconf")) as other, pytest.raises(ServiceError) as error:
+    with (
+        ShopClient(shop_url, caller_key=development_key("videoconf")) as other,
+        pytest.raises(ServiceError) as error,
+    ):
         other.post_json("/items", {"quantity": 1})
     assert (error.value.status, error.value.code) == (403, "auth.issuer_not_allowed")
 
@@ -103,7 +106,9 @@ def test_errors_are_problem_json_with_stable_codes(shop_url: str) -> None:
             client.post_json("/items", {"quantity": "many"})
         assert error.value.status == 422
         assert error.value.code == "request.invalid"
-        response = client._http.post("/items", content=b"{not json", headers={"content-type": "application/json"})
+        response = client._http.post(
+            "/items", content=b"{not json", headers={"content-type": "application/json"}
+        )
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
 

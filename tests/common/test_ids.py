@@ -88,3 +88,13 @@ def test_bin_parts_and_validation() -> None:
         with pytest.raises(InvalidIdentifier) as error:
             parse_bin(bad_kind + str(d))
         assert error.value.code == "bin.kind"
+
+
+def test_made_identifiers_are_valid_and_carry_their_facts() -> None:
+    from common.ids import make_bin, make_iin
+
+    iin = parse_iin(make_iin(date(1987, 2, 28), Sex.FEMALE, serial=17))
+    assert (iin.birth_date, iin.sex) == (date(1987, 2, 28), Sex.FEMALE)
+    assert int(iin.value[7:11]) >= 17
+    company = parse_bin(make_bin(2008, 3, serial=12))
+    assert (company.registered, company.kind) == ((8, 3), BinKind.RESIDENT_ENTITY)

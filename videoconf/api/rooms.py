@@ -28,7 +28,9 @@ def room(room_id: str, _caller: CallerService = Depends(gateway)) -> RoomView:
 
 
 @router.post("/{room_id}/invitations", summary="A short-lived join link for one participant")
-def invitation(room_id: str, body: InvitationRequest, _caller: CallerService = Depends(gateway)) -> InvitationView:
+def invitation(
+    room_id: str, body: InvitationRequest, _caller: CallerService = Depends(gateway)
+) -> InvitationView:
     return service.issue_invitation(room_id, body.iin)
 
 

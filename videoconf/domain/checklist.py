@@ -56,18 +56,17 @@ def evaluate(role: str, expected: Mapping[str, Any], findings: Findings) -> list
     if not findings.identity_confirmed:
         problems.append("identity_not_confirmed")
     register_number = expected.get("document_number")
-    if register_number and findings.document_number_seen is not None:
-        if _normalise(findings.document_number_seen) != _normalise(str(register_number)):
-            problems.append("document_number_mismatch")
+    seen = findings.document_number_seen
+    if register_number and seen is not None and _normalise(seen) != _normalise(str(register_number)):
+        problems.append("document_number_mismatch")
     if expected.get("legally_capable") is False:
         problems.append("register_shows_incapacity")
     if not findings.legal_capacity_confirmed:
         problems.append("legal_capacity_not_confirmed")
     if not findings.free_will_confirmed:
         problems.append("free_will_not_confirmed")
-    if role == "applicant" and expected.get("married"):
-        if findings.spouse_present is not True:
-            problems.append("spouse_absent")
+    if role == "applicant" and expected.get("married") and findings.spouse_present is not True:
+        problems.append("spouse_absent")
     return problems
 
 

@@ -2,13 +2,14 @@
 every subscriber without decoding or re-encoding them.
 
 aiortc always decodes what it receives and encodes per sender (a 4-party room needs about a
-core). Two facts make forwarding possible without forking it: a receiver hands each
-reassembled frame to `decoder_worker` on a thread, and a sender packetises an `av.Packet`
-(instead of encoding) when its track yields one. So receivers we mark as forwarded get a worker
-that wraps each encoded frame in an `av.Packet`; `Forwarder` fans those packets out to per-slot
-`SlotTrack`s that senders read. Keyframes: a subscriber starts (and restarts after an overflow)
-at a keyframe, and its PLIs are passed to the publisher. aiortc is pinned because this relies
-on `rtcrtpreceiver.decoder_worker` and `RemoteStreamTrack._queue`.
+core). Two facts make forwarding possible without forking it: a receiver puts each reassembled
+frame on its decoder queue, and a sender packetises an `av.Packet` (instead of encoding) when
+its track yields one. So a receiver we forward gets a queue that wraps each frame in an
+`av.Packet` and hands it to the track right away (its decoder thread exits at once);
+`Forwarder` fans those packets out to per-slot `SlotTrack`s that senders read. Keyframes: a
+subscriber starts (and restarts after an overflow) at a keyframe, and its PLIs are passed to the
+publisher. aiortc is pinned (==1.16.0) because this relies on `rtcrtpreceiver.decoder_worker`,
+the receiver's private decoder queue and `RemoteStreamTrack._queue`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import logging
 import queue
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -29,7 +29,7 @@ from aiortc import MediaStreamTrack, RTCRtpReceiver
 from aiortc import rtcrtpreceiver as _receiver_module
 from aiortc.mediastreams import MediaStreamError
 
-__all__ = ["Forwarder", "SlotTrack", "install", "is_vp8_keyframe", "vp8_keyframe_size"]
+__all__ = ["Forwarder", "SlotTrack", "forward_track", "install", "is_vp8_keyframe", "vp8_keyframe_size"]
 
 _log = logging.getLogger(__name__)
 _VIDEO_CLOCK = Fraction(1, 90000)
@@ -37,35 +37,46 @@ _AUDIO_CLOCK = Fraction(1, 48000)
 _SLOT_QUEUE = 90  # ≈ 4.5 s of 20 fps video; beyond it the subscriber is too slow and resyncs
 _PLI_INTERVAL_S = 0.5
 
-# Queues of remote tracks whose receivers forward instead of decoding.
-_forwarded_queues: weakref.WeakSet[asyncio.Queue[Any]] = weakref.WeakSet()
 _original_worker = _receiver_module.decoder_worker
 
 
-def _forwarding_worker(
-    loop: asyncio.AbstractEventLoop,
-    input_q: queue.Queue[Any],
-    output_q: asyncio.Queue[Any],
-    decode_error: threading.Event,
-) -> None:
-    if output_q not in _forwarded_queues:
-        _original_worker(loop, input_q, output_q, decode_error)
-        return
-    while True:
-        task = input_q.get()
-        if task is None:
-            asyncio.run_coroutine_threadsafe(output_q.put(None), loop)
+class _DirectQueue:
+    """Stands in for a receiver's decoder queue: `put` runs on the event loop (in
+    `_handle_rtp_packet`), so each reassembled frame goes straight to the track as a packet,
+    with no decoder thread and no cross-thread hand-off per frame."""
+
+    def __init__(self, output: asyncio.Queue[Any]) -> None:
+        self._output = output
+
+    def put(self, task: tuple[Any, Any] | None) -> None:
+        if task is None:  # the receiver stops: end the track
+            self._output.put_nowait(None)
             return
         codec, encoded_frame = task
         packet = av.Packet(encoded_frame.data)
         packet.pts = encoded_frame.timestamp
         packet.time_base = _VIDEO_CLOCK if codec.mimeType.lower().startswith("video/") else _AUDIO_CLOCK
-        asyncio.run_coroutine_threadsafe(output_q.put(packet), loop)
+        self._output.put_nowait(packet)
+
+
+def _worker(
+    loop: asyncio.AbstractEventLoop,
+    input_q: queue.Queue[Any] | _DirectQueue,
+    output_q: asyncio.Queue[Any],
+    decode_error: threading.Event,
+) -> None:
+    if not isinstance(input_q, _DirectQueue):  # a receiver we do not forward still decodes
+        _original_worker(loop, input_q, output_q, decode_error)  # type: ignore[arg-type]
 
 
 def install() -> None:
-    """Route marked receivers through the forwarding worker (idempotent; others still decode)."""
-    _receiver_module.decoder_worker = _forwarding_worker
+    """Let marked receivers skip decoding (idempotent; unmarked receivers are unaffected)."""
+    _receiver_module.decoder_worker = _worker
+
+
+def forward_track(receiver: RTCRtpReceiver) -> None:
+    """Make a receiver's track yield encoded `av.Packet`s (call before its connection starts)."""
+    receiver._RTCRtpReceiver__decoder_queue = _DirectQueue(receiver.track._queue)  # type: ignore[attr-defined]
 
 
 def is_vp8_keyframe(data: bytes) -> bool:
@@ -146,9 +157,10 @@ class Forwarder:
         self._receiver = receiver
         self._sinks: set[Any] = set()
         self._last_pli = 0.0
+        self._background: set[asyncio.Future[None]] = set()
         self.frame_size: tuple[int, int] | None = None
         self.packets = 0
-        _forwarded_queues.add(track._queue)  # type: ignore[attr-defined]
+        forward_track(receiver)
         self._task = asyncio.ensure_future(self._run())
 
     def add(self, sink: Any) -> None:
@@ -171,7 +183,9 @@ class Forwarder:
             return
         self._last_pli = now
         for source in self._receiver.getSynchronizationSources():
-            asyncio.ensure_future(self._receiver._send_rtcp_pli(source.source))
+            task = asyncio.ensure_future(self._receiver._send_rtcp_pli(source.source))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     async def _run(self) -> None:
         while True:

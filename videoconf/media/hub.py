@@ -66,6 +66,7 @@ class RoomHub:
         self._peers: dict[str, _Peer] = {}
         self._recorder: SegmentRecorder | None = None
         self._recording_sinks: dict[tuple[str, str], RecordingSink] = {}
+        self._background: set[asyncio.Future[None]] = set()
 
     def others(self, participant_id: str) -> list[str]:
         return [p for p in self.order if p != participant_id]
@@ -77,7 +78,9 @@ class RoomHub:
         peer = self._peers.get(participant_id)
         return peer.forwarders.get(kind) if peer else None
 
-    async def connect(self, participant_id: str, connection: int, sdp: str, sdp_type: str) -> RTCSessionDescription:
+    async def connect(
+        self, participant_id: str, connection: int, sdp: str, sdp_type: str
+    ) -> RTCSessionDescription:
         """Answer a participant's offer; a previous connection of theirs is closed first."""
         if sdp_type != "offer":
             raise MediaError("video.offer_invalid", "expected an SDP offer")
@@ -118,7 +121,7 @@ class RoomHub:
         if len(transceivers) != expected or any(t.mid is None for t in transceivers):
             raise MediaError(
                 "video.offer_layout",
-                f"the offer must carry {expected} m-lines: own audio+video, then a pair per other participant",
+                f"the offer must carry {expected} m-lines: own audio+video, then a pair per other party",
             )
 
     def _on_track(self, peer: _Peer, track: MediaStreamTrack) -> None:
@@ -126,7 +129,9 @@ class RoomHub:
         forwarder = Forwarder(track, receiver)
         peer.forwarders[track.kind] = forwarder
         for other_id, other in self._peers.items():
-            if other_id != peer.participant_id and (slot := other.slots.get((peer.participant_id, track.kind))):
+            if other_id != peer.participant_id and (
+                slot := other.slots.get((peer.participant_id, track.kind))
+            ):
                 slot.attach(forwarder)
         sink = self._recording_sinks.get((peer.participant_id, track.kind))
         if sink is not None:
@@ -135,7 +140,9 @@ class RoomHub:
 
     def _on_state(self, peer: _Peer) -> None:
         if peer.pc.connectionState in ("failed", "closed") and self._peers.get(peer.participant_id) is peer:
-            asyncio.ensure_future(self.disconnect(peer.participant_id))
+            task = asyncio.ensure_future(self.disconnect(peer.participant_id))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
             self._on_drop(peer.participant_id, peer.connection)
 
     async def disconnect(self, participant_id: str) -> None:

@@ -77,7 +77,9 @@ class _Lane:
 class SegmentRecorder:
     """Records the lanes (participants) given at construction until `stop()`."""
 
-    def __init__(self, path: Path, frame_sizes: list[tuple[int, int] | None], preset: str = "ultrafast") -> None:
+    def __init__(
+        self, path: Path, frame_sizes: list[tuple[int, int] | None], preset: str = "ultrafast"
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._container = av.open(str(path), mode="w", format="mp4")
@@ -136,7 +138,11 @@ class SegmentRecorder:
             self._write_audio(lane, frame)
 
     def _write_audio(self, lane: _Lane, frame: av.AudioFrame) -> None:
-        frame.pts, frame.time_base, frame.sample_rate = lane.audio_samples, Fraction(1, _AUDIO_RATE), _AUDIO_RATE
+        frame.pts, frame.time_base, frame.sample_rate = (
+            lane.audio_samples,
+            Fraction(1, _AUDIO_RATE),
+            _AUDIO_RATE,
+        )
         lane.audio_samples += frame.samples
         self._mux(lane.audio.encode(frame))
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from common.eds import (
@@ -193,3 +194,19 @@ def test_ca_directory_is_created_once(ca: MockCA, tmp_path: Path) -> None:
         MockCA.load(tmp_path / "nothing")
     assert stat.S_IMODE((ca.directory / "ica.key.pem").stat().st_mode) == 0o600
     assert MockCA.open(ca.directory).root == ca.root
+
+
+def test_services_opening_one_directory_together_share_one_ca(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        opened = list(pool.map(lambda _: MockCA.open(tmp_path / "pki"), range(3)))
+    assert len({ca.root.fingerprint(hashes.SHA256()) for ca in opened}) == 1
+
+
+def test_holder_roles_need_exactly_one_subject_type_marker(
+    ca: MockCA, parties: dict[str, IssuedIdentity]
+) -> None:
+    assert describe_holder(parties["khc_employee"].sign.certificate).roles == (Role.EMPLOYEE,)
+    assert describe_holder(ca.intermediate).roles == ()
+    with pytest.raises(EdsError) as caught:
+        ca.revoke(parties["khc_employee"].auth.certificate, when=datetime.now(UTC) + timedelta(days=1))
+    assert caught.value.code == "eds.ca.future_revocation"

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs7
 
 from common.eds import (
     CaRevocation,
@@ -21,6 +23,7 @@ from common.eds import (
     SignatureLevel,
     SubIndication,
     TrustAnchors,
+    load_p12,
     merge,
     sign_detached,
     validate_cms,
@@ -42,7 +45,9 @@ def _fresh_signer(ca: MockCA, first11: str, **validity: datetime) -> bytes:
     return issued.write(ca.directory.parent / first11, PASSWORD)[0].read_bytes()
 
 
-def test_three_signer_lease_passes_with_full_reports(lease_cms: bytes, trust: TrustAnchors, revocation: CaRevocation) -> None:
+def test_three_signer_lease_passes_with_full_reports(
+    lease_cms: bytes, trust: TrustAnchors, revocation: CaRevocation
+) -> None:
     reports = validate_cms(lease_cms, DOCUMENT, trust, revocation)
     assert [r.indication for r in reports] == [Indication.TOTAL_PASSED] * 3
     assert all(r.sub_indication is None and r.errors == () for r in reports)
@@ -75,7 +80,9 @@ def test_one_flipped_byte_fails_every_signer_with_hash_failure(
     tampered = bytearray(DOCUMENT)
     tampered[100] ^= 0x01
     reports = validate_cms(lease_cms, bytes(tampered), trust, revocation)
-    assert {(r.indication, r.sub_indication) for r in reports} == {(Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE)}
+    assert {(r.indication, r.sub_indication) for r in reports} == {
+        (Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE)
+    }
     assert reports[0].errors == ("signature.hash_mismatch",)
     assert reports[0].signer is not None  # still says who it claims to be
 
@@ -89,17 +96,25 @@ def test_broken_signature_value_is_a_crypto_failure(
     value[-1] ^= 0xFF
     signer_info["signature"] = bytes(value)
     (report,) = validate_cms(content_info.dump(force=True), DOCUMENT, trust, revocation)
-    assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, SubIndication.SIG_CRYPTO_FAILURE)
+    assert (report.indication, report.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.SIG_CRYPTO_FAILURE,
+    )
 
 
 def test_expired_certificate_is_out_of_bounds_unless_proven_earlier(
     ca: MockCA, trust: TrustAnchors, revocation: CaRevocation
 ) -> None:
-    p12 = _fresh_signer(ca, "70010130001", not_before=NOW - timedelta(days=400), not_after=NOW - timedelta(days=35))
+    p12 = _fresh_signer(
+        ca, "70010130001", not_before=NOW - timedelta(days=400), not_after=NOW - timedelta(days=35)
+    )
     signed_at = NOW - timedelta(days=100)
     signature = sign_detached(DOCUMENT, p12, PASSWORD, signing_time=signed_at)
     (report,) = validate_cms(signature, DOCUMENT, trust, revocation)
-    assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, SubIndication.OUT_OF_BOUNDS_NO_POE)
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.OUT_OF_BOUNDS_NO_POE,
+    )
     assert report.errors == ("certificate.expired",)
     # A proof of existence inside the validity period (e.g. the chain entry) settles it.
     (proven,) = validate_cms(signature, DOCUMENT, trust, revocation, poe_time=signed_at)
@@ -108,9 +123,11 @@ def test_expired_certificate_is_out_of_bounds_unless_proven_earlier(
     assert "certificate.expired_after_poe" in proven.warnings
 
 
-def test_revoked_before_the_claimed_signing_time_fails(ca: MockCA, trust: TrustAnchors, revocation: CaRevocation) -> None:
-    p12 = _fresh_signer(ca, "88080830078")
-    ca.revoke(x509.load_pem_x509_certificates(b"")[0] if False else _cert_of(p12), x509.ReasonFlags.key_compromise, NOW - timedelta(minutes=1))
+def test_revoked_before_the_claimed_signing_time_fails(
+    ca: MockCA, trust: TrustAnchors, revocation: CaRevocation
+) -> None:
+    p12 = _fresh_signer(ca, "66070730089")
+    ca.revoke(_cert_of(p12), x509.ReasonFlags.key_compromise, NOW - timedelta(minutes=1))
     signature = sign_detached(DOCUMENT, p12, PASSWORD)  # claims "now", after the revocation
     (report,) = validate_cms(signature, DOCUMENT, trust, revocation)
     assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, SubIndication.REVOKED)
@@ -125,13 +142,16 @@ def test_revoked_before_the_claimed_signing_time_fails(ca: MockCA, trust: TrustA
 def test_revoked_after_the_claimed_signing_time_needs_proof(
     ca: MockCA, trust: TrustAnchors, revocation: CaRevocation
 ) -> None:
-    p12 = _fresh_signer(ca, "92020240067")
+    p12 = _fresh_signer(ca, "95121240012")
     signed_at = NOW - timedelta(minutes=3)
     signature = sign_detached(DOCUMENT, p12, PASSWORD, signing_time=signed_at)
     ca.revoke(_cert_of(p12), when=NOW - timedelta(minutes=1))
     (report,) = validate_cms(signature, DOCUMENT, trust, revocation)
     # A claimed time is no proof: a stolen key can backdate.
-    assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, SubIndication.REVOKED_NO_POE)
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.REVOKED_NO_POE,
+    )
     (proven,) = validate_cms(signature, DOCUMENT, trust, revocation, poe_time=signed_at)
     assert proven.indication is Indication.TOTAL_PASSED
     assert "certificate.revoked_after_poe" in proven.warnings
@@ -139,11 +159,16 @@ def test_revoked_after_the_claimed_signing_time_needs_proof(
     assert too_late.sub_indication is SubIndication.REVOKED_NO_POE
 
 
-def test_foreign_ca_has_no_chain(foreign_ca: MockCA, trust: TrustAnchors, revocation: CaRevocation, tmp_path: Path) -> None:
+def test_foreign_ca_has_no_chain(
+    foreign_ca: MockCA, trust: TrustAnchors, revocation: CaRevocation, tmp_path: Path
+) -> None:
     issued = foreign_ca.issue(APPLICANT)  # same person, same names, other CA
     p12 = issued.write(tmp_path, PASSWORD)[0].read_bytes()
     (report,) = validate_cms(sign_detached(DOCUMENT, p12, PASSWORD), DOCUMENT, trust, revocation)
-    assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, SubIndication.NO_CERTIFICATE_CHAIN_FOUND)
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+    )
     assert report.errors == ("chain.untrusted",)
 
 
@@ -154,9 +179,7 @@ def test_missing_revocation_data_fails_closed(p12_files: dict[str, Path], trust:
     assert report.revocation.status is RevocationStatus.NOT_CHECKED
 
 
-def test_offline_verification_from_plain_files(
-    ca: MockCA, lease_cms: bytes, tmp_path: Path
-) -> None:
+def test_offline_verification_from_plain_files(ca: MockCA, lease_cms: bytes, tmp_path: Path) -> None:
     crl_path = tmp_path / "ica.crl"
     crl_path.write_bytes(ca.crl())
     trust = TrustAnchors.from_file(ca.directory / "ca.pem")
@@ -166,20 +189,61 @@ def test_offline_verification_from_plain_files(
 
 
 @pytest.mark.parametrize("garbage", [b"", b"not a cms", b"\x30\x03\x02\x01\x01"])
-def test_unreadable_cms_is_one_format_failure(garbage: bytes, trust: TrustAnchors, revocation: CaRevocation) -> None:
+def test_unreadable_cms_is_one_format_failure(
+    garbage: bytes, trust: TrustAnchors, revocation: CaRevocation
+) -> None:
     (report,) = validate_cms(garbage, DOCUMENT, trust, revocation)
-    assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE)
+    assert (report.indication, report.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.FORMAT_FAILURE,
+    )
     assert report.signer is None
 
 
-def test_unsupported_digest_is_not_evaluated(p12_files: dict[str, Path], trust: TrustAnchors, revocation: CaRevocation) -> None:
+def test_unsupported_digest_is_not_evaluated(
+    p12_files: dict[str, Path], trust: TrustAnchors, revocation: CaRevocation
+) -> None:
     content_info = cms.ContentInfo.load(sign_as(p12_files["applicant"]))
     content_info["content"]["signer_infos"][0]["digest_algorithm"] = {"algorithm": "md5"}
     (report,) = validate_cms(content_info.dump(force=True), DOCUMENT, trust, revocation)
-    assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE)
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+    )
 
 
 def _cert_of(p12: bytes) -> x509.Certificate:
-    from common.eds import load_p12
-
     return load_p12(p12, PASSWORD).certificate
+
+
+def test_certificate_not_yet_valid_fails(ca: MockCA, trust: TrustAnchors, revocation: CaRevocation) -> None:
+    p12 = _fresh_signer(
+        ca, "01020350091", not_before=NOW + timedelta(days=2), not_after=NOW + timedelta(days=30)
+    )
+    (report,) = validate_cms(sign_detached(DOCUMENT, p12, PASSWORD), DOCUMENT, trust, revocation)
+    assert (report.indication, report.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.NOT_YET_VALID,
+    )
+
+
+def test_plain_cms_without_cades_attributes_is_reported_as_not_etsi(
+    p12_files: dict[str, Path], trust: TrustAnchors, revocation: CaRevocation
+) -> None:
+    store = load_p12((p12_files["guarantor"] / "sign.p12").read_bytes(), PASSWORD)
+    options = [
+        pkcs7.PKCS7Options.DetachedSignature,
+        pkcs7.PKCS7Options.Binary,
+        pkcs7.PKCS7Options.NoCapabilities,
+    ]
+    plain = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(DOCUMENT)
+        .add_signer(store.certificate, store.private_key, hashes.SHA256())
+        .add_certificate(store.chain[0])
+        .sign(serialization.Encoding.DER, options)
+    )
+    (report,) = validate_cms(plain, DOCUMENT, trust, revocation)
+    assert report.indication is Indication.TOTAL_PASSED  # valid, just not an AdES baseline
+    assert report.signature_level is SignatureLevel.CMS_NOT_ETSI
+    assert "signature.not_cades_baseline_b" in report.warnings

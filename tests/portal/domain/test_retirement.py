@@ -50,7 +50,12 @@ def test_employers_and_entrepreneurs_have_no_age_rule():
     for kind in (GuarantorKind.EMPLOYER, GuarantorKind.ENTREPRENEUR):
         assert (
             guarantor_ineligibility(
-                kind=kind, birth=None, sex=None, residency=None, today=date(2026, 1, 1), lease_end=date(2046, 1, 1)
+                kind=kind,
+                birth=None,
+                sex=None,
+                residency=None,
+                today=date(2026, 1, 1),
+                lease_end=date(2046, 1, 1),
             )
             == []
         )

@@ -1,0 +1,71 @@
+"""Status callbacks from the consent service and the registry gateway, applied once each:
+the Idempotency-Key (the sender's outbox message id) is stored with the change it made."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from common.problems import Problem
+from portal.domain.states import Status
+from portal.models import Application, CallbackReceipt, Guarantor, RegistrationCase
+from portal.service.base import notify, now, transaction
+
+__all__ = ["apply_consent_status", "apply_registration_status"]
+
+
+def _first_time(session: Any, key: str, source: str) -> bool:
+    if session.get(CallbackReceipt, key) is not None:
+        return False
+    session.add(CallbackReceipt(key=key, source=source))
+    return True
+
+
+def apply_consent_status(key: str, consent_id: str, status: str) -> dict[str, Any]:
+    with transaction() as session:
+        if not _first_time(session, key, "consent"):
+            return {"applied": False, "duplicate": True}
+        apps = session.exec(select(Application).where(Application.consent_id == consent_id)).all()
+        guarantors = session.exec(select(Guarantor).where(Guarantor.consent_id == consent_id)).all()
+        for row in [*apps, *guarantors]:
+            row.consent_status = status
+        for case in session.exec(
+            select(RegistrationCase).where(RegistrationCase.consent_id == consent_id)
+        ).all():
+            case.updated_at = now()
+        return {"applied": bool(apps or guarantors), "duplicate": False}
+
+
+def apply_registration_status(key: str, payload: dict[str, Any]) -> dict[str, Any]:
+    case_id = str(payload.get("case_id") or "")
+    state = str(payload.get("state") or "")
+    if not case_id or not state:
+        raise Problem(422, "callback.invalid", "case_id and state are required")
+    with transaction() as session:
+        if not _first_time(session, key, "registry_gateway"):
+            return {"applied": False, "duplicate": True}
+        case = session.get(RegistrationCase, case_id)
+        if case is None:
+            return {"applied": False, "duplicate": False}
+        case.state, case.updated_at = state, now()
+        app = session.get(Application, case.application_id)
+        if app is not None:
+            if (
+                case.kind == "encumbrance.lease"
+                and state == "registered"
+                and app.status == Status.REGISTRATION
+            ):
+                app.status = Status.REGISTERED
+            elif (
+                case.kind == "encumbrance.lease" and state == "refused" and app.status == Status.REGISTRATION
+            ):
+                app.status = Status.LEASE_SIGNED  # the housing company may form a new application
+            notify(
+                session,
+                app.applicant_iin,
+                f"registration.{state}",
+                f"Registration case {case_id}: {state}",
+                ref=case_id,
+            )
+        return {"applied": True, "duplicate": False}
