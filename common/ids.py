@@ -166,7 +166,10 @@ def _complete(first11_from: int, prefix: str, width: int) -> str:
 def make_iin(birth_date: date, sex: Sex | str, serial: int = 1) -> str:
     """A valid IIN for a synthetic person (tests, demos, stand-in registers)."""
     century = (birth_date.year // 100) * 100
-    digit = next(d for d, (c, s) in _CENTURY_SEX.items() if c == century and s == Sex(sex))
+    digits = [d for d, (c, s) in _CENTURY_SEX.items() if c == century and s == Sex(sex)]
+    if not digits:
+        raise ValueError(f"an IIN cannot encode a birth in {birth_date.year}")
+    digit = digits[0]
     return _complete(serial, birth_date.strftime("%y%m%d") + digit, 4)
 
 

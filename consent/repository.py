@@ -17,7 +17,9 @@ __all__ = [
     "find_open",
     "get_consent",
     "in_force_for",
+    "latest_for",
     "move",
+    "otp_of",
     "transitions_of",
     "uses_of",
 ]
@@ -99,6 +101,3 @@ def uses_of(session: Session, consent_id: str) -> Sequence[ConsentUse]:
 
 def otp_of(session: Session, consent_id: str) -> OtpChallenge | None:
     return session.get(OtpChallenge, consent_id)
-
-
-__all__ += ["latest_for", "otp_of"]

@@ -44,14 +44,20 @@ class _DeadlineWatch:
 
     def __init__(self) -> None:
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="deadline-watch", daemon=True)
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if not get_settings().distributed:
+        # A new thread per start: an app's lifespan may run more than once (tests, reloads).
+        if not get_settings().distributed and self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="deadline-watch", daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
 
     def _run(self) -> None:
         while not self._stop.wait(_SWEEP_EVERY_S):

@@ -42,6 +42,7 @@ __all__ = [
     "pay_fee",
     "schedule_video",
     "sign_application",
+    "signature_reports",
     "status_payload",
     "submit_case",
     "video_invitation",
@@ -386,3 +387,44 @@ def video_invitation(case_id: str, iin: str) -> dict[str, Any]:
 def application_bytes(case_id: str) -> bytes:
     with Session(get_engine()) as session:
         return repo.get_case(session, case_id).application
+
+
+# ---------------------------------------------------------------- read model of the registrar's page
+
+
+def _signer_row(entry: dict[str, Any]) -> dict[str, Any]:
+    revocation = (entry.get("report") or {}).get("revocation") or {}
+    return {
+        "name": entry.get("name"),
+        "iin": entry.get("iin"),
+        "bin": entry.get("bin"),
+        "roles": entry.get("roles") or [],
+        "indication": entry["indication"],
+        "sub_indication": entry.get("sub_indication"),
+        "signed_at": datetime.fromisoformat(entry["signed_at"]) if entry.get("signed_at") else None,
+        "party_ok": bool(entry.get("party_ok")),
+        "party_problem": entry.get("party_problem"),
+        "revocation_status": revocation.get("status"),
+        "revocation_source": revocation.get("source"),
+        "revoked_at": datetime.fromisoformat(revocation["revoked_at"]) if revocation.get("revoked_at") else None,
+    }
+
+
+def signature_reports(case_id: str) -> list[dict[str, Any]]:
+    """Every stored signer report of a case as validated when the signature arrived — the
+    application's (one per signing party) and each document's — one row per signer."""
+    with Session(get_engine()) as session:
+        case = repo.get_case(session, case_id)
+        items = [
+            {"item": "application", "sha256": case.application_sha256, "entries": p.signature_report}
+            for p in repo.parties_of(session, case.id)
+            if p.signature_report
+        ]
+        items += [
+            {"item": d.name, "sha256": d.sha256, "entries": d.signature_report}
+            for d in repo.documents_of(session, case.id)
+        ]
+    return [
+        {"item": i["item"], "sha256": i["sha256"], "signers": [_signer_row(e) for e in i["entries"]]}
+        for i in items
+    ]

@@ -47,7 +47,7 @@ class CertificateRecord:
     revocation_reason: x509.ReasonFlags | None = None
 
     def status_at(self, moment: datetime) -> str:
-        """ "revoked", "expired", "not_yet_valid" or "good" — revocation wins, as on a CRL."""
+        """One of revoked, expired, not_yet_valid, good; revocation wins, as on a CRL."""
         if self.revoked_at is not None:
             return "revoked"
         if moment > self.not_after:

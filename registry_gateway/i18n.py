@@ -1,0 +1,87 @@
+"""The registrar's pages in kk / ru / en: Babel gettext catalogues in registry_gateway/locale,
+compiled in memory at first use (no build step), one Jinja2 environment per language."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from common.calendar import ALMATY
+from registry_gateway.domain.grounds import REFUSAL_GROUNDS, SUSPENSION_GROUNDS
+
+__all__ = ["LANGS", "pick_lang", "render", "translate"]
+
+LANGS = ("kk", "ru", "en")
+_ROOT = Path(__file__).parent
+
+
+@cache
+def _translations(lang: str) -> Translations:
+    with (_ROOT / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def translate(lang: str, message: str) -> str:
+    return _translations(lang).gettext(message)
+
+
+def _local_time(lang: str) -> Callable[[datetime | None], str]:
+    def fmt(moment: datetime | None) -> str:
+        # Deadlines are Kazakhstan working days: show them in Almaty time, in the page's language.
+        return "" if moment is None else format_datetime(moment, "d MMM y, HH:mm", tzinfo=ALMATY, locale=lang)
+
+    return fmt
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+
+
+@cache
+def _environment(lang: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(_ROOT / "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(_translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["local_time"] = _local_time(lang)
+    env.filters["pretty"] = _pretty
+    env.filters["local_date"] = lambda day: "" if day is None else format_date(day, "d MMM y", locale=lang)
+    env.globals.update(
+        lang=lang,
+        languages=LANGS,
+        suspension_grounds=[(g.code, g.text[lang]) for g in SUSPENSION_GROUNDS.values()],
+        refusal_grounds=[(g.code, g.text[lang]) for g in REFUSAL_GROUNDS.values()],
+        ground_texts={
+            g.code: g.text[lang] for g in (*SUSPENSION_GROUNDS.values(), *REFUSAL_GROUNDS.values())
+        },
+    )
+    return env
+
+
+def pick_lang(query: str | None, cookie: str | None) -> str:
+    """`?lang=` first, then the language cookie, else Kazakh."""
+    for candidate in (query, cookie):
+        if candidate in LANGS:
+            return candidate
+    return "kk"
+
+
+def render(template: str, lang: str, **context: Any) -> str:
+    return _environment(lang).get_template(template).render(**context)

@@ -1,0 +1,61 @@
+"""The same guarantees on PostgreSQL: migrations apply, and concurrent decisions end in one state."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from consent.main import create_app
+from tests.consent.support import StandIn, ask, client_for, grant_by_otp, make_iin
+from tests.consent.test_concurrency_and_cases import _race
+from tests.support.live import serve
+
+pytestmark = pytest.mark.postgres
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture
+def pg_consent_url(consent_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    name = f"consent_test_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg.connect(f"{SERVER}/postgres", autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        pytest.skip("no local PostgreSQL server")
+    admin.execute(f'CREATE DATABASE "{name}"')
+    monkeypatch.setenv("CONSENT_DATABASE_URL", f"{SERVER}/{name}")
+    from tests.conftest import reset_service_caches
+
+    reset_service_caches()
+    try:
+        with serve(create_app()) as url:
+            monkeypatch.setenv("RTO_CONSENT_URL", url)
+            yield url
+    finally:
+        from consent.db import get_engine
+
+        get_engine().dispose()
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_concurrent_decisions_on_postgres_end_in_one_state(pg_consent_url: str, stand_in: StandIn) -> None:
+    with client_for(pg_consent_url, "portal") as portal:
+        view = ask(portal, make_iin())
+        grant_by_otp(portal, stand_in, view.id)
+        portal.request_revocation(view.id, "I changed my mind")
+        with client_for(pg_consent_url, "portal") as a, client_for(pg_consent_url, "portal") as b:
+            results = _race(
+                lambda: a.decide_revocation(view.id, True, "accepted"),
+                lambda: b.decide_revocation(view.id, False, "art. 8(2)"),
+            )
+        final = portal.get(view.id)
+
+    winners = [r for r in results if not isinstance(r, Exception)]
+    assert len(winners) == 1
+    assert final.status in {"REVOKED", "REVOCATION_DENIED"}
+    assert [t.to_status for t in final.transitions][-1] == final.status
+    assert len(final.transitions) == 4
