@@ -3,6 +3,7 @@ errors, a correlation id, the service's JWKS, and its routers."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,9 +17,16 @@ from common.problems import Problem, install_problem_handlers
 from common.service_auth import jwks_router
 from common.service_keys import ServiceKey
 
-__all__ = ["ReadinessCheck", "create_service_app"]
+__all__ = ["ReadinessCheck", "create_service_app", "quiet_expected_warnings"]
 
 ReadinessCheck = Callable[[], None]
+
+
+def quiet_expected_warnings() -> None:
+    """pyHanko logs every signature that fails validation with a traceback; for us that is an
+    expected outcome already carried in the signer's report, not an operational warning."""
+    logging.getLogger("pyhanko").setLevel(logging.ERROR)
+    logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
 
 
 def create_service_app(
@@ -44,6 +52,7 @@ def create_service_app(
             for hook in on_shutdown:
                 hook()
 
+    quiet_expected_warnings()
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.service_name = name
     app.add_middleware(CorrelationIdMiddleware)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from common.app import quiet_expected_warnings
 from pilot import chain_cli, verify_cli
 from pilot.eds_cli import eds_app, keys_app
 from pilot.launcher import Launcher, distributed_environment, ensure_postgres_databases
@@ -16,6 +17,7 @@ from pilot.signer import DEFAULT_PORT, run_signer
 __all__ = ["app"]
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+quiet_expected_warnings()
 app.add_typer(keys_app, name="keys")
 app.add_typer(eds_app, name="eds")
 app.add_typer(chain_cli.app, name="chain")

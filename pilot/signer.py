@@ -182,7 +182,8 @@ class Emulator:
         der = await async_sign_detached(content, store)
         return {"code": "200", "responseObject": base64.b64encode(der).decode()}
 
-    async def _session(self, connection: ServerConnection) -> None:
+    async def session(self, connection: ServerConnection) -> None:
+        """One client connection: the greeting, then one answer per request, in order."""
         try:
             await connection.send(GREETING)
             async for message in connection:
@@ -192,11 +193,9 @@ class Emulator:
             return  # clients often drop the socket without a close frame
 
     async def serve_forever(
-        self, port: int = DEFAULT_PORT, ssl_context: ssl.SSLContext | None = None, ready: Any = None
+        self, port: int = DEFAULT_PORT, ssl_context: ssl.SSLContext | None = None
     ) -> None:
-        async with serve(self._session, "127.0.0.1", port, ssl=ssl_context) as server:
-            if ready is not None:
-                ready(server)
+        async with serve(self.session, "127.0.0.1", port, ssl=ssl_context) as server:
             await server.serve_forever()
 
 

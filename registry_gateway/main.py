@@ -12,7 +12,7 @@ from common.app import create_service_app
 from common.db import session_scope
 from common.eds.http import pki_router
 from common.migrations import upgrade
-from registry_gateway.api import cases, scenario, state_systems
+from registry_gateway.api import cases, pages, scenario, state_systems
 from registry_gateway.config import get_service_key, get_settings
 from registry_gateway.db import get_engine
 from registry_gateway.models import WebhookSubscriber
@@ -80,7 +80,7 @@ def create_app() -> FastAPI:
         description=registry_gateway.__doc__ or "",
         engine=engine,
         key=get_service_key(),
-        routers=[state_systems.router, scenario.router, cases.router, pki_router(get_ca())],
+        routers=[state_systems.router, scenario.router, cases.router, pki_router(get_ca()), pages.router],
         on_startup=[migrate, start_relay, watch.start],
         on_shutdown=[watch.stop, stop_relay],
     )

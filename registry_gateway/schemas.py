@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -64,6 +64,21 @@ __all__ = [
 
 class _Wire(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+# Bounds on what clients send: identifiers by shape, free text by the columns that keep it,
+# numbers by what a flat, a loan or a fee can really be (and what the database can store).
+_IIN = r"^[0-9]{12}$"
+_HEX64 = r"^[0-9a-f]{64}$"
+_PHONE = r"^\+?[0-9]{10,15}$"
+_CADASTRAL = r"^[0-9A-Za-z:\-/.]{1,40}$"
+_MAX_B64 = 28_000_000  # base64 of a 20 MiB document
+_MAX_CMS_B64 = 400_000  # a detached CMS with its certificates is a few kilobytes
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Text = Annotated[str, Field(min_length=1, max_length=300)]
+Ref = Annotated[str, Field(min_length=1, max_length=100)]
+IinText = Annotated[str, Field(pattern=_IIN)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 
 # ---------------------------------------------------------------- state systems
@@ -222,8 +237,8 @@ class CreditHistory(_Wire):
 
 
 class CourtCase(_Wire):
-    number: str
-    court: str
+    number: Ref
+    court: Text
     kind: Literal["civil", "criminal", "administrative"]
     role: Literal["plaintiff", "defendant", "accused", "third_party"]
     status: Literal["open", "closed"]
@@ -245,41 +260,42 @@ class ListHit(_Wire):
 class ScenarioPerson(_Wire):
     """Create a synthetic person (tests and demos only); omitted fields get realistic defaults."""
 
-    surname: str | None = None
-    given_name: str | None = None
-    patronymic: str | None = None
+    surname: Name | None = None
+    given_name: Name | None = None
+    patronymic: Name | None = None
     sex: Literal["M", "F"] | None = None
-    birth_date: date | None = None
-    citizenship: str = "KZ"
-    residence_permit: str | None = None
-    address: str | None = None
-    phone: str | None = None
-    married_to: str | None = None  # an existing person's IIN: both become married, with an act
+    birth_date: date | None = None  # 1800-01-01 .. today: what an IIN can encode
+    citizenship: str = Field(default="KZ", pattern=r"^[A-Z]{2}$")
+    residence_permit: Ref | None = None
+    address: Text | None = None
+    phone: str | None = Field(default=None, pattern=_PHONE)
+    married_to: IinText | None = None  # an existing person's IIN: both become married, with an act
     legal_capacity: Literal["full", "limited", "none"] = "full"
     dispensary_registered: bool = False
     on_terrorism_list: bool = False
     affiliated_with_housing_company: bool = False
-    active_loans: int = 0
-    total_debt: Decimal = Decimal("0")
-    monthly_payments: Decimal = Decimal("0")
-    max_overdue_days: int = 0
-    court_cases: list[CourtCase] = []
-    owned_properties: list[str] = []  # cadastral numbers owned in the last five years (history only)
+    active_loans: int = Field(default=0, ge=0, le=1000)
+    total_debt: Money = Decimal("0")
+    monthly_payments: Money = Decimal("0")
+    max_overdue_days: int = Field(default=0, ge=0, le=36_500)
+    court_cases: list[CourtCase] = Field(default=[], max_length=20)
+    # cadastral numbers owned in the last five years (history only)
+    owned_properties: list[Annotated[str, Field(pattern=_CADASTRAL)]] = Field(default=[], max_length=20)
 
 
 class ScenarioProperty(_Wire):
     """Create a synthetic property (tests and demos only); owner defaults to the housing company."""
 
-    owner_iin: str | None = None
-    owner_bin: str | None = None
-    address: str | None = None
+    owner_iin: IinText | None = None
+    owner_bin: IinText | None = None
+    address: Text | None = None
     kind: Literal["apartment", "house", "non_residential"] = "apartment"
-    total_area: Decimal = Decimal("54.30")
-    living_area: Decimal = Decimal("32.10")
-    rooms: int = 2
-    floor: int = 3
-    floors: int = 9
-    year_built: int = 2023
+    total_area: Decimal = Field(default=Decimal("54.30"), gt=0, max_digits=9, decimal_places=2)
+    living_area: Decimal = Field(default=Decimal("32.10"), ge=0, max_digits=9, decimal_places=2)
+    rooms: int = Field(default=2, ge=0, le=100)
+    floor: int = Field(default=3, ge=-5, le=200)
+    floors: int = Field(default=9, ge=1, le=200)
+    year_built: int = Field(default=2023, ge=1800, le=2100)
     encumbrance: Literal["lease", "mortgage", "arrest"] | None = None  # an existing, live one
 
 
@@ -326,10 +342,10 @@ CHECK_CODES = (
 class PartySpec(_Wire):
     """A participant of the deal: a person (IIN) or a legal entity (BIN) acting through a representative."""
 
-    iin: str | None = None
-    bin: str | None = None
+    iin: IinText | None = None
+    bin: IinText | None = None
     role: PartyRole
-    representative_iin: str | None = None  # who signs and joins the video for a legal entity
+    representative_iin: IinText | None = None  # who signs and joins the video for a legal entity
 
     @model_validator(mode="after")
     def _one_identifier(self) -> PartySpec:
@@ -345,45 +361,45 @@ class PartySpec(_Wire):
 class DocumentSpec(_Wire):
     """A document of the case, its bytes (base64) and, when signed, its detached CMS (base64 DER)."""
 
-    name: str
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    media_type: str
-    content_b64: str
-    cms_b64: str | None = None
+    name: Text
+    sha256: str = Field(pattern=_HEX64)
+    media_type: str = Field(max_length=200, pattern=r"^[a-z]+/[0-9A-Za-z.+\-]+(;[ -~]*)?$")
+    content_b64: str = Field(max_length=_MAX_B64)
+    cms_b64: str | None = Field(default=None, min_length=1, max_length=_MAX_CMS_B64)
 
 
 class SubmitCase(_Wire):
     kind: CaseKind
-    cadastral_number: str
-    parties: list[PartySpec] = Field(min_length=1)
-    documents: list[DocumentSpec] = Field(min_length=1)
-    portal_ref: str
-    related_case: str | None = None
-    consent_id: str | None = None
+    cadastral_number: str = Field(pattern=_CADASTRAL)
+    parties: list[PartySpec] = Field(min_length=1, max_length=10)
+    documents: list[DocumentSpec] = Field(min_length=1, max_length=20)
+    portal_ref: Ref
+    related_case: Ref | None = None
+    consent_id: Ref | None = None
 
 
 class SignApplication(_Wire):
-    party: str  # IIN or BIN of the party signing
-    cms_b64: str  # detached CMS over the case's application document
+    party: IinText  # IIN or BIN of the party signing
+    cms_b64: str = Field(min_length=1, max_length=_MAX_CMS_B64)  # detached CMS over the application
 
 
 class RegistrarDecision(_Wire):
     """A registrar's decision: the drafted decision document and the registrar's CMS over it.
     What is decided (ground, reasons, documents requested, term) is read from the signed document."""
 
-    document_b64: str
-    cms_b64: str
+    document_b64: str = Field(min_length=1, max_length=100_000)
+    cms_b64: str = Field(min_length=1, max_length=_MAX_CMS_B64)
 
 
 class DraftRequest(_Wire):
-    ground_code: str | None = None  # art. 27 (suspend) / art. 31 (refuse) ground
-    reasons: str | None = None
-    documents_requested: list[str] = []
+    ground_code: str | None = Field(default=None, max_length=40)  # art. 27 (suspend) / art. 31 (refuse)
+    reasons: str | None = Field(default=None, max_length=2000)
+    documents_requested: list[Text] = Field(default=[], max_length=20)
     term_days: int | None = Field(default=None, ge=1, le=90)  # suspension term in calendar days
 
 
 class ResumeRequest(_Wire):
-    documents: list[DocumentSpec] = []
+    documents: list[DocumentSpec] = Field(default=[], max_length=20)
     reason: str = Field(min_length=1, max_length=1000)
 
 
@@ -407,8 +423,8 @@ class DocumentView(_Wire):
 
 
 class PayFee(_Wire):
-    amount: Decimal = Field(gt=0, decimal_places=2)
-    payer: str | None = None  # IIN of who pays; the applicant by default
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    payer: IinText | None = None  # IIN of who pays; the applicant by default
 
 
 class ScheduleVideo(_Wire):

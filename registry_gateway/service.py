@@ -337,6 +337,16 @@ def _video_participants(session: Session, case: Case) -> list[ParticipantSpec]:
                     birth_date=spouse.birth_date if spouse else None,
                 )
             )
+    # The registrar on duty conducts the check (§21); videoconf needs exactly one in the room.
+    registrar_iin = get_settings().registrar_iins[0]
+    registrar = registries.person(registrar_iin)
+    specs.append(
+        ParticipantSpec(
+            iin=registrar_iin,
+            role=ParticipantRole.REGISTRAR,
+            name=registrar.name_ru.full if registrar else registrar_iin,
+        )
+    )
     return specs
 
 
@@ -392,6 +402,10 @@ def application_bytes(case_id: str) -> bytes:
 # ---------------------------------------------------------------- read model of the registrar's page
 
 
+def _when(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso) if iso else None
+
+
 def _signer_row(entry: dict[str, Any]) -> dict[str, Any]:
     revocation = (entry.get("report") or {}).get("revocation") or {}
     return {
@@ -401,30 +415,24 @@ def _signer_row(entry: dict[str, Any]) -> dict[str, Any]:
         "roles": entry.get("roles") or [],
         "indication": entry["indication"],
         "sub_indication": entry.get("sub_indication"),
-        "signed_at": datetime.fromisoformat(entry["signed_at"]) if entry.get("signed_at") else None,
+        "signed_at": _when(entry.get("signed_at")),
         "party_ok": bool(entry.get("party_ok")),
         "party_problem": entry.get("party_problem"),
         "revocation_status": revocation.get("status"),
         "revocation_source": revocation.get("source"),
-        "revoked_at": datetime.fromisoformat(revocation["revoked_at"]) if revocation.get("revoked_at") else None,
+        "revoked_at": _when(revocation.get("revoked_at")),
     }
 
 
 def signature_reports(case_id: str) -> list[dict[str, Any]]:
     """Every stored signer report of a case as validated when the signature arrived — the
-    application's (one per signing party) and each document's — one row per signer."""
+    application (every party's signature together) and each document — one row per signer."""
     with Session(get_engine()) as session:
         case = repo.get_case(session, case_id)
-        items = [
-            {"item": "application", "sha256": case.application_sha256, "entries": p.signature_report}
-            for p in repo.parties_of(session, case.id)
-            if p.signature_report
-        ]
-        items += [
-            {"item": d.name, "sha256": d.sha256, "entries": d.signature_report}
-            for d in repo.documents_of(session, case.id)
-        ]
+        application = [e for p in repo.parties_of(session, case.id) for e in p.signature_report]
+        items = [("application", case.application_sha256, application)]
+        items += [(d.name, d.sha256, d.signature_report) for d in repo.documents_of(session, case.id)]
     return [
-        {"item": i["item"], "sha256": i["sha256"], "signers": [_signer_row(e) for e in i["entries"]]}
-        for i in items
+        {"item": item, "sha256": sha256, "signers": [_signer_row(e) for e in entries]}
+        for item, sha256, entries in items
     ]

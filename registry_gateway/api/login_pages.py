@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -17,15 +17,23 @@ from common.eds import CaRevocation, TrustAnchors
 from common.page_login import PageLogin
 from common.problems import Problem
 from registry_gateway.config import get_service_key, get_settings
-from registry_gateway.i18n import pick_lang, render
+from registry_gateway.i18n import LANGS, pick_lang, render
 from registry_gateway.signatures import get_ca
 
-__all__ = ["LANG_COOKIE", "SESSION_COOKIE", "language", "login_redirect", "registrar_iin", "router"]
+__all__ = [
+    "LANG_COOKIE",
+    "SESSION_COOKIE",
+    "html_page",
+    "language",
+    "login_redirect",
+    "registrar_iin",
+    "router",
+]
 
 SESSION_COOKIE = "rg_registrar"
 LANG_COOKIE = "rg_lang"
 
-router = APIRouter(prefix="/registrar", include_in_schema=False)
+router = APIRouter(include_in_schema=False)  # included by pages.router under /registrar
 
 
 @cache
@@ -53,15 +61,36 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/registrar/login?next={quote(target, safe='')}", status_code=303)
 
 
-def _login_page(lang: str, next_url: str, problem: Problem | None = None) -> HTMLResponse:
-    challenge = _login().challenge()
-    html = render("login.html", lang, challenge=challenge, next_url=_safe_next(next_url), problem=problem)
-    return HTMLResponse(html, status_code=problem.status if problem else 200)
+def html_page(
+    request: Request, template: str, *, status: int = 200, here: str | None = None, **context: Any
+) -> HTMLResponse:
+    """A page in the visitor's language; `?lang=` is remembered in a cookie."""
+    lang = language(request)
+    html = render(
+        template, lang, here=here or request.url.path, registrar_iin=registrar_iin(request), **context
+    )
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", path="/")
+    return response
+
+
+def _login_page(request: Request, next_url: str, problem: Problem | None = None) -> HTMLResponse:
+    next_url = _safe_next(next_url)
+    return html_page(
+        request,
+        "login.html",
+        status=problem.status if problem else 200,
+        here=f"/registrar/login?next={quote(next_url, safe='')}",
+        challenge=_login().challenge(),
+        next_url=next_url,
+        problem=problem,
+    )
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/registrar") -> HTMLResponse:
-    return _login_page(language(request), next)
+    return _login_page(request, next)
 
 
 @router.post("/login")
@@ -71,7 +100,6 @@ def login(
     cms_b64: Annotated[str, Form(max_length=100_000)],
     next: Annotated[str, Form(max_length=500)] = "/registrar",
 ) -> Response:
-    lang = language(request)
     try:
         try:
             cms = base64.b64decode("".join(cms_b64.split()), validate=True)
@@ -82,7 +110,7 @@ def login(
         if identity.iin not in get_settings().registrar_iins:
             raise Problem(403, "registrar.not_a_registrar", f"{identity.iin} is not a registrar")
     except Problem as problem:
-        return _login_page(lang, next, problem)
+        return _login_page(request, next, problem)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

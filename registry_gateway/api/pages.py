@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,31 +23,31 @@ from common.problems import Problem
 from registry_gateway import registrar, service
 from registry_gateway import repository as repo
 from registry_gateway.api import login_pages
-from registry_gateway.api.login_pages import LANG_COOKIE, language, login_redirect, registrar_iin
+from registry_gateway.api.login_pages import html_page, login_redirect, registrar_iin
 from registry_gateway.db import get_engine
 from registry_gateway.domain.deadline import alert_level
 from registry_gateway.domain.states import TERMINAL
-from registry_gateway.i18n import LANGS, render
 from registry_gateway.schemas import CaseAction, DraftRequest
+from registry_gateway.signatures import validate
 from registry_gateway.views import aware, case_view
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/registrar", include_in_schema=False)
 router.include_router(login_pages.router)
-router.mount("/static", StaticFiles(directory=Path(__file__).parent.parent / "static"), name="rg_static")
+# A mount does not take the router's prefix: give it the whole path.
+router.mount(
+    "/registrar/static", StaticFiles(directory=Path(__file__).parent.parent / "static"), name="rg_static"
+)
 
 _CHECKABLE = ("awaiting_signatures", "awaiting_payment", "awaiting_video", "checking")
+# A suspended case waits for the applicant, not the registrar: its deadline is not highlighted.
+_NOT_WAITING = TERMINAL | {"suspended"}
 _MAX_REQUESTED_DOCUMENTS = 20
 
 
-def _page(request: Request, template: str, *, status: int = 200, here: str | None = None, **ctx: Any) -> HTMLResponse:
-    lang = language(request)
-    html = render(template, lang, here=here or request.url.path, registrar_iin=registrar_iin(request), **ctx)
-    response = HTMLResponse(html, status_code=status)
-    if request.query_params.get("lang") in LANGS:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", path="/")
-    return response
+def _alert(deadline: datetime | None, state: str, now: datetime) -> str | None:
+    return alert_level(deadline, now) if deadline and state not in _NOT_WAITING else None
 
 
 def _case_url(case_id: str) -> str:
@@ -69,11 +70,11 @@ def queue(request: Request, state: str = "open") -> Response:
         {
             "case": c,
             "deadline": aware(c.deadline),
-            "alert": alert_level(aware(c.deadline), now) if c.deadline and c.state not in TERMINAL else None,  # type: ignore[arg-type]
+            "alert": _alert(aware(c.deadline), c.state, now),
         }
         for c in cases
     ]
-    return _page(request, "queue.html", rows=rows, state=state)
+    return html_page(request, "queue.html", rows=rows, state=state)
 
 
 def _case_page(request: Request, case_id: str, *, problem: Problem | None = None) -> HTMLResponse:
@@ -83,7 +84,7 @@ def _case_page(request: Request, case_id: str, *, problem: Problem | None = None
         run = repo.latest_run(session, case.id)
     now = datetime.now(UTC)
     video_check = next((c for c in view.checks if c.code == "video_positive"), None)
-    return _page(
+    return html_page(
         request,
         "case.html",
         status=problem.status if problem else 200,
@@ -91,7 +92,7 @@ def _case_page(request: Request, case_id: str, *, problem: Problem | None = None
         case=view,
         run=run,
         reports=service.signature_reports(case_id),
-        alert=alert_level(view.deadline, now) if view.deadline and view.state not in TERMINAL else None,
+        alert=_alert(view.deadline, view.state, now),
         video_outcome=video_check.evidence if video_check else None,
         can_check=view.state in _CHECKABLE,
         can_decide=view.state == "checking",
@@ -108,13 +109,13 @@ def case_page(request: Request, case_id: str) -> Response:
     try:
         return _case_page(request, case_id)
     except Problem as problem:
-        return _page(request, "message.html", status=problem.status, problem=problem)
+        return html_page(request, "message.html", status=problem.status, problem=problem)
 
 
 # ---------------------------------------------------------------- acting
 
 
-def _act(request: Request, case_id: str, action: Any) -> Response:
+def _act(request: Request, case_id: str, action: Callable[[str], object]) -> Response:
     """Run a page action as the logged-in registrar; back to the case page, or the case page
     again with the problem shown."""
     iin = registrar_iin(request)
@@ -126,7 +127,7 @@ def _act(request: Request, case_id: str, action: Any) -> Response:
         try:
             return _case_page(request, case_id, problem=problem)
         except Problem as missing:
-            return _page(request, "message.html", status=missing.status, problem=missing)
+            return html_page(request, "message.html", status=missing.status, problem=missing)
     return result if isinstance(result, Response) else RedirectResponse(_case_url(case_id), status_code=303)
 
 
@@ -179,16 +180,32 @@ def draft(
                 term_days=int(term_days) if term_days.strip() else None,
             )
         except (ValidationError, ValueError):
-            raise Problem(422, "registrar.term_invalid", "The term is a whole number of days, 1 to 90") from None
+            raise Problem(
+                422, "registrar.term_invalid", "The term is a whole number of days, 1 to 90"
+            ) from None
         drafted = registrar.decision_draft(
-            case_id, action.value, form.ground_code, form.reasons, list(form.documents_requested), form.term_days
+            case_id,
+            action.value,
+            form.ground_code,
+            form.reasons,
+            list(form.documents_requested),
+            form.term_days,
         )
         document = json.loads(base64.b64decode(drafted.document_b64))
-        return _page(
+        return html_page(
             request, "sign.html", here=_case_url(case_id), case_id=case_id, draft=drafted, document=document
         )
 
     return _act(request, case_id, act)
+
+
+def _require_own_signature(iin: str, document_b64: str, cms_b64: str) -> None:
+    """A decision taken from the pages is signed by the registrar who is logged in (the service
+    API checks only that some registrar signed it)."""
+    document = service.decode_b64(document_b64, "the decision document")
+    reports = validate(service.decode_b64(cms_b64, "the decision CMS"), document)
+    if not any(r.signer is not None and r.signer.iin == iin for r in reports):
+        raise Problem(403, "registrar.not_own_signature", "The decision is not signed with your EDS")
 
 
 @router.post("/cases/{case_id}/decisions/{action}")
@@ -202,9 +219,10 @@ def decide(
     """Take the signed decision: the CMS from NCALayer, or pasted (base64, PEM armour allowed)."""
 
     def act(iin: str) -> None:
-        cms = "".join(line for line in cms_b64.splitlines() if not line.startswith("-----"))
-        if not cms.strip():
+        cms = "".join("".join(line for line in cms_b64.splitlines() if not line.startswith("-----")).split())
+        if not cms:
             raise Problem(422, "registrar.cms_required", "Sign the decision, or paste the signed CMS")
-        registrar.decide(case_id, action.value, document_b64, "".join(cms.split()))
+        _require_own_signature(iin, document_b64, cms)
+        registrar.decide(case_id, action.value, document_b64, cms)
 
     return _act(request, case_id, act)

@@ -3,7 +3,6 @@ PKCS#12 files, and the signatures accepted by the national-CA validation."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
+from websockets.asyncio.server import serve
 
 from common.eds import CaRevocation, Identity, MockCA, TrustAnchors, strip_pem_armour, validate_cms
 from pilot.signer import Emulator, load_keys
@@ -25,19 +25,10 @@ def p12(pki_dir: Path, tmp_path: Path) -> Path:
 
 
 async def _session(emulator: Emulator, exchange):
-    async def run(ready: asyncio.Future) -> None:
-        await emulator.serve_forever(0, None, ready=lambda server: ready.set_result(server))
-
-    loop = asyncio.get_running_loop()
-    ready: asyncio.Future = loop.create_future()
-    task = asyncio.create_task(run(ready))
-    server = await ready
-    port = next(iter(server.sockets)).getsockname()[1]
-    try:
+    async with serve(emulator.session, "127.0.0.1", 0) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
         async with connect(f"ws://127.0.0.1:{port}/") as ws:
             return await exchange(ws)
-    finally:
-        task.cancel()
 
 
 async def test_protocol_greeting_heartbeat_probe_and_signatures(p12: Path, pki_dir: Path):

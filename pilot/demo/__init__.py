@@ -1,0 +1,1 @@
+"""`rto demo`: the whole pilot driven through the services' HTTP APIs, as its users would."""
