@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from consent.domain.lifecycle import IN_FORCE, TERMINAL
@@ -17,6 +18,7 @@ __all__ = [
     "find_open",
     "get_consent",
     "in_force_for",
+    "insert_use_once",
     "latest_for",
     "move",
     "otp_of",
@@ -87,6 +89,17 @@ def move(session: Session, consent: Consent, values: dict[str, Any]) -> bool:
         return False
     session.refresh(consent)
     return True
+
+
+def insert_use_once(session: Session, use: ConsentUse) -> bool:
+    """Insert a declared use unless its id (the caller's idempotency key) is already taken;
+    True when this call inserted it. Two retries racing on PostgreSQL both pass a read-first
+    check; ON CONFLICT DO NOTHING lets one insert and makes the other wait and find it."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(ConsentUse).values(**use.model_dump()).on_conflict_do_nothing(index_elements=["id"])
+    )
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
 
 
 def transitions_of(session: Session, consent_id: str) -> Sequence[Transition]:

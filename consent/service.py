@@ -488,9 +488,13 @@ class ConsentService:
             )
             if use_id:
                 use.id = use_id
-            session.add(use)
-            session.flush()
-            return use_view(use), True
+            if repo.insert_use_once(session, use):
+                return use_view(use), True
+            # A retry with the same key committed first: answer with its line.
+            previous = session.get(ConsentUse, use.id)
+            if previous is None or previous.consent_id != consent_id:
+                raise Problem(409, "consent.use_id_reused", "This idempotency key names another use")
+            return use_view(previous), False
 
     # --- the subject's links -------------------------------------------------------------
 

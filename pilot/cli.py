@@ -3,13 +3,16 @@ verify documents, append to and verify the chain, emulate NCALayer, benchmark.""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import typer
+from rich.console import Console
 
 from common.app import quiet_expected_warnings
 from pilot import chain_cli, verify_cli
+from pilot.demo.run import run_demo
 from pilot.eds_cli import eds_app, keys_app
 from pilot.launcher import Launcher, distributed_environment, ensure_postgres_databases
 from pilot.signer import DEFAULT_PORT, run_signer
@@ -65,3 +68,33 @@ def signer(
 ) -> None:
     """A local NCALayer emulator: pages sign through it with keys made by `rto keys`."""
     run_signer(p12, password, port, plain_ws)
+
+
+@app.command()
+def demo(
+    as_json: bool = typer.Option(False, "--json", help="print a JSON summary instead of the progress"),
+    data_dir: Path = typer.Option(Path("var/demo"), "--data-dir", help="wiped and re-created on every run"),
+    distributed: bool = typer.Option(
+        False, "--distributed", help="fresh PostgreSQL databases, Redis, Celery"
+    ),
+    postgres_url: str = typer.Option(DEFAULT_POSTGRES, envvar="RTO_POSTGRES_URL"),
+    redis_url: str = typer.Option(DEFAULT_REDIS, envvar="REDIS_URL"),
+) -> None:
+    """The whole pilot, end to end, through the HTTP APIs; exit 0 only when every step succeeded."""
+    console = Console(stderr=as_json, emoji=False)
+    journey = run_demo(
+        data_dir=data_dir.resolve(),
+        console=console,
+        quiet=as_json,
+        distributed=distributed,
+        postgres_url=postgres_url,
+        redis_url=redis_url,
+    )
+    if as_json:
+        typer.echo(json.dumps(journey.summary(), ensure_ascii=False, indent=2, default=str))
+    else:
+        total = journey.summary()["seconds"]
+        verdict = "[bold green]every step succeeded[/]" if journey.ok else "[bold red]the journey failed[/]"
+        console.print(f"{verdict} — {len(journey.results)} steps in {total:.1f} s")
+    if not journey.ok:
+        raise typer.Exit(1)

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from rich.console import Console
@@ -42,13 +43,19 @@ def distributed_environment(postgres_url: str, redis_url: str) -> dict[str, str]
     return env
 
 
-def ensure_postgres_databases(postgres_url: str) -> None:
+def ensure_postgres_databases(postgres_url: str, *, fresh: bool = False) -> None:
+    """Create each service's database (`rto_<service>`); `fresh` drops them first (the demo's own)."""
     admin = create_engine(make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         existing = set(connection.execute(text("SELECT datname FROM pg_database")).scalars())
         for spec in SERVICES:
             name = f"rto_{spec.name}"
-            if spec.migrates and name not in existing:
+            if not spec.migrates:
+                continue
+            if fresh and name in existing:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+                existing.discard(name)
+            if name not in existing:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
 
@@ -70,12 +77,14 @@ class Launcher:
         console: Console | None = None,
         services: Sequence[ServiceSpec] = SERVICES,
         quiet: bool = False,
+        log_dir: Path | None = None,
     ) -> None:
         self.distributed = distributed
         self.env = {**os.environ, **(env or {})}
         self.console = console or Console(stderr=True)
         self.services = services
         self.quiet = quiet
+        self.log_dir = log_dir
         self.processes: list[_Process] = []
 
     def _uvicorn(self, spec: ServiceSpec) -> list[str]:
@@ -152,11 +161,25 @@ class Launcher:
         return process
 
     def _pump(self, process: _Process, colour: str) -> None:
-        assert process.popen is not None and process.popen.stdout is not None
-        for raw in process.popen.stdout:
-            if not self.quiet:
-                line = raw.decode(errors="replace").rstrip()
-                self.console.print(f"[{colour}]{process.label:>18}[/] | {line}", markup=True, highlight=False)
+        assert process.popen is not None
+        assert process.popen.stdout is not None
+        log = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            log = (self.log_dir / f"{process.label.replace(':', '-')}.log").open("ab")
+        try:
+            for raw in process.popen.stdout:
+                if log is not None:
+                    log.write(raw)
+                    log.flush()
+                if not self.quiet:
+                    line = raw.decode(errors="replace").rstrip()
+                    self.console.print(
+                        f"[{colour}]{process.label:>18}[/] | {line}", markup=True, highlight=False
+                    )
+        finally:
+            if log is not None:
+                log.close()
 
     def _wait_healthy(self, spec: ServiceSpec, process: _Process, timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from videoconf.schemas import SessionTime
+
 __all__ = [
     "CHECK_CODES",
     "CaseAction",
@@ -428,7 +430,7 @@ class PayFee(_Wire):
 
 
 class ScheduleVideo(_Wire):
-    starts_at: datetime
+    starts_at: SessionTime  # the registrar's video session, sent on to videoconf
 
 
 class DecisionDraft(_Wire):

@@ -352,8 +352,6 @@ def _video_participants(session: Session, case: Case) -> list[ParticipantSpec]:
 
 def schedule_video(case_id: str, starts_at: datetime) -> CaseView:
     """Book the registrar's video session (§21, §30) with every participant who must attend."""
-    if starts_at.tzinfo is None:
-        raise Problem(422, "case.naive_time", "starts_at needs a time zone")
     with Session(get_engine()) as session:
         case = repo.get_case(session, case_id)
         if case.state in TERMINAL:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, func, or_, select
 
 from common.calendar import ALMATY
-from common.ids import make_iin, parse_iin
+from common.ids import check_digit, make_iin, parse_iin
 from common.problems import Problem
 from registry_gateway.domain.identifiers import make_address_code, make_cadastral_number
 from registry_gateway.domain.seed import (
@@ -52,6 +52,10 @@ __all__ = ["StandInStateSystems", "append_sheet_line", "seed", "seed_summary"]
 
 _OFFICE = "Астана қ. АХАЖ бөлімі"
 _SURNAMES = (("Сейітов", "Сеитов"), ("Әлиев", "Алиев"), ("Төлегенов", "Тулегенов"), ("Жақыпов", "Жакыпов"))
+# Scenario persons take serials from here on (the seed's are lower); 1800 is the earliest
+# birth year an IIN can encode.
+_SYNTHETIC_SERIALS = range(8000, 10_000)
+_EARLIEST_BIRTH = date(1800, 1, 1)
 _GIVEN = {"M": (("Нұрлан", "Нурлан"), ("Ерлан", "Ерлан")), "F": (("Әйгерім", "Айгерим"), ("Сәуле", "Сауле"))}
 
 
@@ -261,6 +265,12 @@ class StandInStateSystems:
     def create_person(self, spec: ScenarioPerson) -> PersonRecord:
         sex = spec.sex or "M"
         born = spec.birth_date or date(1990, 1, 1)
+        if not _EARLIEST_BIRTH <= born <= _today():
+            raise Problem(
+                422,
+                "scenario.birth_date_out_of_range",
+                f"an IIN encodes a birth date from {_EARLIEST_BIRTH} to today, not {born}",
+            )
         iin = self._free_iin(born, sex)
         pick = int(iin[7:11])
         surname_kk, surname_ru = _SURNAMES[pick % len(_SURNAMES)]
@@ -322,13 +332,17 @@ class StandInStateSystems:
         return record
 
     def _free_iin(self, born: date, sex: str) -> str:
-        taken = self.session.exec(select(func.count()).select_from(Person)).one()
-        serial = 8000 + int(taken)
-        while True:
-            iin = make_iin(born, sex, serial)
-            if self.session.get(Person, iin) is None:
-                return iin
-            serial += 1
+        """A free IIN for this birth date and sex among the synthetic serials; the search starts
+        past the persons already made (usually free at once) and wraps round."""
+        prefix = make_iin(born, sex)[:7]  # the birth date and the century/sex digit
+        taken = int(self.session.exec(select(func.count()).select_from(Person)).one())
+        span = len(_SYNTHETIC_SERIALS)
+        for step in range(span):
+            first11 = f"{prefix}{_SYNTHETIC_SERIALS[(taken + step) % span]:04d}"
+            digit = check_digit(first11)
+            if digit is not None and self.session.get(Person, first11 + str(digit)) is None:
+                return first11 + str(digit)
+        raise Problem(409, "scenario.iin_exhausted", f"every synthetic IIN for {born} ({sex}) is taken")
 
     def create_property(self, spec: ScenarioProperty) -> PropertyRecord:
         count = int(self.session.exec(select(func.count()).select_from(Property)).one())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from videoconf.domain.checklist import REASON_CODES  # rejection reason codes, re-exported
 
@@ -26,11 +27,23 @@ __all__ = [
     "RecordingView",
     "RoomView",
     "ScheduleRoomRequest",
+    "SessionTime",
     "SessionView",
 ]
 
 _IIN = r"^\d{12}$"
 _HEX64 = r"^[0-9a-f]{64}$"
+
+
+def _in_utc(moment: datetime) -> datetime:
+    # Stored and compared as UTC; a session outside these years is a typo, and refusing it keeps
+    # the conversion (and the database) clear of the calendar's edges.
+    if not 2000 <= moment.year <= 2100:
+        raise ValueError("a video session is scheduled between the years 2000 and 2100")
+    return moment.astimezone(UTC)
+
+
+SessionTime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class ParticipantRole(StrEnum):
@@ -64,7 +77,7 @@ class ParticipantSpec(BaseModel):
 
 class ScheduleRoomRequest(BaseModel):
     case_ref: str = Field(min_length=1, max_length=100)
-    starts_at: datetime
+    starts_at: SessionTime
     participants: list[ParticipantSpec] = Field(min_length=2, max_length=8)
 
 

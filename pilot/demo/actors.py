@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import httpx
 
 from common.eds import Identity, IssuedIdentity, KeyStore, MockCA, Role, dump_p12, sign_detached
-from common.ids import Sex, make_iin
+from registry_gateway.domain.seed import SEED_PERSONS
 
-__all__ = ["Actor", "DemoPeople", "ExpectedStatus", "sign_b64"]
+__all__ = ["SEED_BY_KEY", "Actor", "DemoPeople", "ExpectedStatus", "sign_b64"]
 
-_PASSWORD = "demo"
+SEED_BY_KEY = {person.key: person for person in SEED_PERSONS}
+
+_PASSWORD = "demo"  # noqa: S105 — protects throw-away demo key stores only
 
 
 def sign_b64(store: KeyStore, content: bytes) -> str:
@@ -48,23 +49,39 @@ class Actor:
     def login(self) -> Actor:
         challenge = self.call("POST", "/v1/auth/challenge")
         raw = base64.b64decode(challenge["challenge_b64"])
-        body = self.call("POST", "/v1/auth/login",
-                         json={"challenge_id": challenge["challenge_id"], "cms": self.sign_auth(raw)})
+        body = self.call(
+            "POST",
+            "/v1/auth/login",
+            json={"challenge_id": challenge["challenge_id"], "cms": self.sign_auth(raw)},
+        )
         self.roles = body["roles"]
         self.http.headers["Authorization"] = f"Bearer {body['token']}"
         return self
 
-    def call(self, method: str, path: str, *, expect: int | tuple[int, ...] = (200, 201), **kwargs: Any) -> Any:
+    def call(
+        self, method: str, path: str, *, expect: int | tuple[int, ...] = (200, 201), **kwargs: Any
+    ) -> Any:
         response = self.http.request(method, path, **kwargs)
         wanted = (expect,) if isinstance(expect, int) else expect
         if response.status_code not in wanted:
-            raise ExpectedStatus(f"{self.label}: {method} {path} → {response.status_code} {response.text[:400]}")
-        if response.headers.get("content-type", "").startswith(("application/json", "application/problem+json")):
+            raise ExpectedStatus(
+                f"{self.label}: {method} {path} → {response.status_code} {response.text[:400]}"
+            )
+        if response.headers.get("content-type", "").startswith(
+            ("application/json", "application/problem+json")
+        ):
             return response.json()
         return response.content
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.call("GET", path, **kwargs)
+
+    def get_bytes(self, path: str) -> bytes:
+        """Exact bytes (documents to sign, CMS, receipts), whatever their media type."""
+        response = self.http.get(path)
+        if response.status_code != 200:
+            raise ExpectedStatus(f"{self.label}: GET {path} → {response.status_code} {response.text[:400]}")
+        return response.content
 
     def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
         return self.call("POST", path, json=body, **kwargs)
@@ -73,54 +90,70 @@ class Actor:
         return self.call("PUT", path, json=body)
 
 
-@dataclass(frozen=True)
-class Person:
-    label: str
-    iin: str
-    surname: str
-    given_name: str
-    sex: Sex
-    born: date
-    phone: str
-
-
-def _person(label: str, surname: str, given: str, sex: Sex, born: date, serial: int, phone: str) -> Person:
-    return Person(label, make_iin(born, sex, serial), surname, given, sex, born, phone)
-
-
 @dataclass
 class DemoPeople:
-    """The same people every run: an applicant and her guarantor, a second applicant who is refused,
-    a married applicant whose spouse misses the video check, KZhK's officer and head, a registrar."""
+    """The same people every run: the seeded persons register of the registry gateway's stand-in
+    (an unmarried applicant and her guarantor, a married couple, a person on the financing-of-
+    terrorism list, KZhK's head, a registrar) with keys from the mock national CA."""
 
     ca: MockCA
     housing_company_bin: str
     housing_company_name: str
-    state_corporation_bin: str
-    applicant: Person = _person("applicant", "Серікова", "Айгерім", Sex.FEMALE, date(1994, 3, 12), 101, "+77011110101")
-    guarantor: Person = _person("guarantor", "Ахметов", "Дәурен", Sex.MALE, date(1980, 9, 2), 102, "+77011110102")
-    refused: Person = _person("refused applicant", "Нұрланов", "Бауыржан", Sex.MALE, date(1988, 1, 25), 103,
-                              "+77011110103")
-    married: Person = _person("married applicant", "Жақсылықова", "Дина", Sex.FEMALE, date(1991, 7, 7), 104,
-                              "+77011110104")
-    spouse: Person = _person("spouse", "Жақсылықов", "Арман", Sex.MALE, date(1990, 4, 4), 105, "+77011110105")
-    officer: Person = _person("KZhK officer", "Қасымова", "Әлия", Sex.FEMALE, date(1993, 2, 2), 106, "+77011110106")
-    head: Person = _person("KZhK head", "Омаров", "Ерлан", Sex.MALE, date(1975, 6, 10), 107, "+77011110107")
-    registrar: Person = _person("registrar", "Төлегенова", "Сәуле", Sex.FEMALE, date(1986, 11, 30), 108,
-                                "+77011110108")
+    registrar_org_bin: str
+    registrar_org_name: str
 
-    def keys(self, person: Person, role: Role | None = None, *, organisation: str | None = None,
-             bin_: str | None = None) -> IssuedIdentity:
+    def identity(self, key: str, role: Role | None = None) -> Identity:
+        person = SEED_BY_KEY[key]
+        surname, given, patronymic = person.ru
         if role is None:
-            return self.ca.issue(Identity.individual(person.iin, person.surname, person.given_name))
-        identity = Identity.officer(person.iin, person.surname, person.given_name, bin=bin_ or "",
-                                    organisation=organisation or "", role=role)
-        return self.ca.issue(identity)
+            return Identity.individual(person.iin, surname, given, patronymic)
+        if role is Role.EMPLOYEE and key == "registrar":
+            return Identity.officer(
+                person.iin,
+                surname,
+                given,
+                bin=self.registrar_org_bin,
+                organisation=self.registrar_org_name,
+                role=role,
+                patronymic=patronymic,
+            )
+        return Identity.officer(
+            person.iin,
+            surname,
+            given,
+            bin=self.housing_company_bin,
+            organisation=self.housing_company_name,
+            role=role,
+            patronymic=patronymic,
+        )
 
-    def actor(self, person: Person, base_url: str, keys: IssuedIdentity | None = None) -> Actor:
-        return Actor(person.label, person.iin, person.surname, person.given_name, keys or self.keys(person),
-                     httpx.Client(base_url=base_url, timeout=60))
+    def actor(self, key: str, base_url: str, role: Role | None = None, *, label: str | None = None) -> Actor:
+        person = SEED_BY_KEY[key]
+        identity = self.identity(key, role)
+        return Actor(
+            label or key.replace("_", " "),
+            person.iin,
+            identity.surname,
+            identity.given_name,
+            self.ca.issue(identity),
+            httpx.Client(base_url=base_url, timeout=60),
+        )
 
-    def staff(self, person: Person, base_url: str, role: Role) -> Actor:
-        keys = self.keys(person, role, organisation=self.housing_company_name, bin_=self.housing_company_bin)
-        return self.actor(person, base_url, keys)
+    def officer_actor(self, iin: str, base_url: str) -> Actor:
+        """A KZhK employee: not in the seeded register, known to the portal by the company's BIN."""
+        identity = Identity.officer(
+            iin,
+            "Қасымова",
+            "Әлия",
+            bin=self.housing_company_bin,
+            organisation=self.housing_company_name,
+            role=Role.EMPLOYEE,
+        )
+        return Actor(
+            "KZhK officer",
+            iin,
+            identity.surname,
+            identity.given_name,
+            self.ca.issue(identity),
+            httpx.Client(base_url=base_url, timeout=60),
+        )

@@ -71,7 +71,13 @@ class Journey:
             "ok": self.ok,
             "seconds": round(sum(r.seconds for r in self.results), 2),
             "steps": [
-                {"name": r.name, "ok": r.ok, "seconds": round(r.seconds, 3), "facts": r.facts, "error": r.error}
+                {
+                    "name": r.name,
+                    "ok": r.ok,
+                    "seconds": round(r.seconds, 3),
+                    "facts": r.facts,
+                    "error": r.error,
+                }
                 for r in self.results
             ],
         }

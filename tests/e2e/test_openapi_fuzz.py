@@ -89,7 +89,9 @@ def service_app(
     reset_service_caches()
 
 
-def _exercise(operation: schemathesis.APIOperation, mode: GenerationMode, token: str, found: Findings) -> None:
+def _exercise(
+    operation: schemathesis.APIOperation, mode: GenerationMode, token: str, found: Findings
+) -> None:
     budget = EXPENSIVE.get((operation.method.upper(), operation.path), EXAMPLES[mode])
 
     # Failures are collected, not raised: one run reports every failing operation, and no time

@@ -193,6 +193,9 @@ def test_from_the_list_to_a_signed_lease(stack: Stack, gateway: RegistryGatewayC
         applicant.http.get("/v1/verify", params={"sha256": lease["sha256"], "index": lease["chain_index"]})
     )
     assert qr["kind"] == "lease.signed"
+    printed = applicant.get(f"/v1/leases/{lease_id}/html").text
+    assert lease["sha256"] in printed
+    assert "<svg" in printed  # the QR code carrying the hash and chain index
     assert qr["index_matches"]
 
     # and an outside openssl accepts every signature

@@ -1,0 +1,3 @@
+from pilot.cli import app
+
+app(prog_name="rto")
