@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
+from common.parties import HOUSING_COMPANY, PLATFORM_OPERATOR, STATE_CORPORATION
 from common.service_keys import ServiceKey, load_service_key
 from common.settings import ServiceSettings, service_config, service_url
 from consent.domain.notice import Parties, Party
@@ -21,12 +22,12 @@ class ConsentSettings(ServiceSettings):
     service_name: str = "consent"
     # The parties named in every artefact. Development BINs have valid check digits
     # (common.ids.check_digit) but belong to nobody; production sets the real ones.
-    controller_name: str = "АО «Казахстанская Жилищная Компания»"
-    controller_bin: str = "070540001236"
-    operator_name: str = "ТОО «RTO Platform»"
-    operator_bin: str = "140140004569"
-    recipient_name: str = "НАО «Государственная корпорация «Правительство для граждан»"
-    recipient_bin: str = "070240007899"
+    controller_name: str = HOUSING_COMPANY.name_ru
+    controller_bin: str = HOUSING_COMPANY.bin
+    operator_name: str = PLATFORM_OPERATOR.name_ru
+    operator_bin: str = PLATFORM_OPERATOR.bin
+    recipient_name: str = STATE_CORPORATION.name_ru
+    recipient_bin: str = STATE_CORPORATION.bin
     # Services acting for the parties: they may check and record uses besides the requester.
     recipient_services: list[str] = Field(default_factory=lambda: ["portal", "registry_gateway"])
     # Services allowed to call the API at all (service JWT issuer).

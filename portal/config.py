@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field
 
 from common.eds.ca import MockCA
+from common.parties import HOUSING_COMPANY
 from common.service_keys import ServiceKey, load_service_key
 from common.settings import ServiceSettings, service_config
 
@@ -20,8 +21,8 @@ class PortalSettings(ServiceSettings):
 
     service_name: str = "portal"
     # The housing company: officers and the head are recognised by this BIN in their certificates.
-    housing_company_name: str = "АО «Казахстанская Жилищная Компания»"
-    housing_company_bin: str = "080540012342"  # the registry gateway's seeded housing company (dev)
+    housing_company_name: str = HOUSING_COMPANY.name_ru
+    housing_company_bin: str = HOUSING_COMPANY.bin
     # Programme terms (khc.kz): 3.1 % a year, annuity, up to 240 months.
     annual_rate_percent: Decimal = Decimal("3.1")
     max_term_months: int = 240

@@ -3,7 +3,6 @@ compiled in memory at first use (no build step), one Jinja2 environment per lang
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -12,28 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from babel.support import NullTranslations
+from jinja2 import Environment
 
 from common.calendar import ALMATY
+from common.i18n import LANGUAGES, load_translations, page_environment, pick_language
 from registry_gateway.domain.grounds import REFUSAL_GROUNDS, SUSPENSION_GROUNDS
 
 __all__ = ["LANGS", "pick_lang", "render", "translate"]
 
-LANGS = ("kk", "ru", "en")
+LANGS = LANGUAGES
 _ROOT = Path(__file__).parent
 
 
 @cache
-def _translations(lang: str) -> Translations:
-    with (_ROOT / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
+def _translations(lang: str) -> NullTranslations:
+    return load_translations(_ROOT / "locale" / lang / "LC_MESSAGES" / "messages.po", lang)
 
 
 def translate(lang: str, message: str) -> str:
@@ -54,12 +47,7 @@ def _pretty(value: Any) -> str:
 
 @cache
 def _environment(lang: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(_ROOT / "templates"),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_gettext_translations(_translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env = page_environment(_ROOT / "templates", _translations(lang))
     env.filters["local_time"] = _local_time(lang)
     env.filters["pretty"] = _pretty
     env.filters["local_date"] = lambda day: "" if day is None else format_date(day, "d MMM y", locale=lang)
@@ -77,10 +65,7 @@ def _environment(lang: str) -> Environment:
 
 def pick_lang(query: str | None, cookie: str | None) -> str:
     """`?lang=` first, then the language cookie, else Kazakh."""
-    for candidate in (query, cookie):
-        if candidate in LANGS:
-            return candidate
-    return "kk"
+    return pick_language(query, cookie)
 
 
 def render(template: str, lang: str, **context: Any) -> str:

@@ -16,17 +16,16 @@ from rich.console import Console
 
 from common.eds import MockCA, Role
 from common.ids import Sex, make_iin
+from common.parties import HOUSING_COMPANY, STATE_CORPORATION
 from common.settings import SERVICE_PORTS
 from pilot.demo.actors import DemoPeople
 from pilot.demo.journey import Journey, StepFailed
 from pilot.demo.stage1 import Stage1
 from pilot.launcher import Launcher, distributed_environment, ensure_postgres_databases
-from registry_gateway.domain.seed import HOUSING_COMPANY_BIN, REGISTRAR_ORG_BIN, SEED_PROPERTIES
+from registry_gateway.domain.seed import SEED_PROPERTIES
 
 __all__ = ["run_demo"]
 
-KZHK_NAME = "АО «Казахстанская жилищная компания»"
-STATE_CORPORATION = "НАО «Правительство для граждан»"
 FLAT_PRICE = "15000000.00"
 
 
@@ -102,7 +101,9 @@ def run_demo(
     out = data_dir / "evidence"
     out.mkdir()
     ca.write_ca_bundle(out / "ca.pem")
-    people = DemoPeople(ca, HOUSING_COMPANY_BIN, KZHK_NAME, REGISTRAR_ORG_BIN, STATE_CORPORATION)
+    people = DemoPeople(
+        ca, HOUSING_COMPANY.bin, HOUSING_COMPANY.name_ru, STATE_CORPORATION.bin, STATE_CORPORATION.name_ru
+    )
     try:
         journey.step(
             "start every service (health-gated)",

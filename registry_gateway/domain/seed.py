@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from common.ids import make_bin, make_iin
+from common.ids import make_iin
+from common.parties import HOUSING_COMPANY, STATE_CORPORATION
 from registry_gateway.domain.identifiers import make_address_code, make_cadastral_number
 
 __all__ = [
@@ -149,8 +150,8 @@ SEED_PERSONS: tuple[SeedPerson, ...] = (
     ),
 )
 
-HOUSING_COMPANY_BIN = make_bin(2008, 5, serial=1234)
-REGISTRAR_ORG_BIN = make_bin(2016, 3, serial=777)
+HOUSING_COMPANY_BIN = HOUSING_COMPANY.bin
+REGISTRAR_ORG_BIN = STATE_CORPORATION.bin
 
 SEED_ENTITIES: tuple[SeedEntity, ...] = (
     SeedEntity(
