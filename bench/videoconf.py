@@ -132,7 +132,7 @@ def serve(mode: str, order: list[str], conn: Connection) -> None:
 
 
 async def run_clients(conn: Connection, order: list[str], seconds: float, fps: int) -> dict[str, Any]:
-    from tests.videoconf.peers import PyPeer
+    from pilot.video_peer import PyPeer
 
     loop = asyncio.get_running_loop()
     peers = [PyPeer(20 + 50 * i, len(order) - 1, decode=False, fps=fps) for i in range(len(order))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, text, update
@@ -75,9 +76,10 @@ def find_bodies(conn: Connection, body_hashes: Sequence[bytes]) -> dict[bytes, t
     if not body_hashes:
         return {}
     sql = "SELECT body_hash, seq, leaf_hash FROM chain_entry WHERE body_hash"
-    if _is_postgres(conn):  # one round trip, one index probe per hash
-        rows = conn.exec_driver_sql(f"{sql} = ANY(%s)", (list(body_hashes),))
-        return {bytes(r[0]): (r[1], bytes(r[2])) for r in rows}
+    if _is_postgres(conn):  # one round trip, one index probe per hash; binary: no bytea escaping
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(f"{sql} = ANY(%s)", (list(body_hashes),), binary=True)
+        return {bytes(r[0]): (r[1], bytes(r[2])) for r in cursor.fetchall()}
     found: dict[bytes, tuple[int, bytes]] = {}
     for start in range(0, len(body_hashes), 500):
         chunk = tuple(body_hashes[start : start + 500])
@@ -86,7 +88,7 @@ def find_bodies(conn: Connection, body_hashes: Sequence[bytes]) -> dict[bytes, t
     return found
 
 
-def live_encumbrances(conn: Connection, cadastral_numbers: Iterable[str]) -> dict[str, int]:
+def live_encumbrances(conn: Connection, cadastral_numbers: Iterable[str]) -> dict[str, int | None]:
     wanted = list(cadastral_numbers)
     if not wanted:
         return {}
@@ -114,7 +116,9 @@ def _is_postgres(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
-def _bulk_insert(conn: Connection, table: str, columns: str, types: Sequence[str], rows: Sequence[Any]) -> None:
+def _bulk_insert(
+    conn: Connection, table: str, columns: str, types: Sequence[str], rows: Sequence[Any]
+) -> None:
     """Rows in plain tuples, straight to the driver: binary COPY on PostgreSQL (2× executemany),
     one executemany on SQLite. The hot path of the sequencer; no statement compilation."""
     if not rows:
@@ -143,31 +147,45 @@ _NODE_TYPES = ("int4", "int8", "bytea")
 
 
 class DbNodeStore:
-    """`common.merkle.NodeStore` over the node table: one query per proof."""
+    """`common.merkle.NodeStore` over the node table: one indexed query per proof, straight to
+    the driver (proofs are the hottest read; SQLAlchemy's per-statement work would dominate)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._postgres = _is_postgres(conn)
 
     def get_nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
         if not ids:
             return []
-        by_level: dict[int, list[int]] = {}
-        for level, index in ids:
-            by_level.setdefault(level, []).append(index)
-        # One primary-key lookup per level: a row-value IN would scan the whole table on SQLite.
-        # Plain driver SQL: proofs are the hottest read, and statement compilation would dominate.
-        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
-        clauses, params = [], []
-        for level, indices in by_level.items():
-            clauses.append(f"(level = {mark} AND idx IN ({', '.join([mark] * len(indices))}))")
-            params.append(level)
-            params.extend(indices)
-        sql = f"SELECT level, idx, hash FROM chain_merkle_node WHERE {' OR '.join(clauses)}"  # noqa: S608
-        found = {(row[0], row[1]): bytes(row[2]) for row in self.conn.exec_driver_sql(sql, tuple(params))}
+        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        if self._postgres:
+            # One statement text for every proof (a prepared plan); a primary-key probe per id.
+            cursor.execute(_PG_NODES, ([level for level, _ in ids], [index for _, index in ids]))
+        else:
+            cursor.execute(_sqlite_nodes(len(ids)), [x for node_id in ids for x in node_id])
+        found = {(row[0], row[1]): row[2] for row in cursor.fetchall()}
+        cursor.close()
         try:
-            return [found[node_id] for node_id in ids]
+            return [bytes(found[node_id]) for node_id in ids]
         except KeyError as exc:
             raise KeyError(f"merkle node {exc.args[0]} not stored") from None
+
+
+_PG_NODES = (
+    "SELECT n.level, n.idx, n.hash FROM unnest(%s::int4[], %s::int8[]) AS v(level, idx) "
+    "JOIN chain_merkle_node n ON n.level = v.level AND n.idx = v.idx"
+)
+
+
+@cache
+def _sqlite_nodes(count: int) -> str:
+    # CROSS JOIN keeps the VALUES list as the outer loop: one primary-key search per id (a
+    # row-value IN would scan the table, and an OR of levels costs a multi-index plan).
+    values = ", ".join(["(?, ?)"] * count)
+    return (
+        f"WITH v(level, idx) AS (VALUES {values}) SELECT n.level, n.idx, n.hash "  # noqa: S608
+        "FROM v CROSS JOIN chain_merkle_node n ON n.level = v.level AND n.idx = v.idx"
+    )
 
 
 def entry_data(conn: Connection, index: int) -> bytes | None:

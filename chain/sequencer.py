@@ -10,28 +10,45 @@ gathers, so the commit cost is shared by every append waiting at that moment.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from hashlib import sha256
 from typing import Any
 
 import orjson
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import BadSignatureError
 from sqlalchemy.engine import Engine
 
 from chain import repository as repo
 from chain.domain.admission import CADASTRAL_NUMBER, AdmissionError, encumbrance_change
-from common.db import session_scope
 from common.entries import ENTRY_VERSION, GENESIS_PREV, rfc3339
-from common.merkle import CompactRange, leaf_hash
+from common.merkle import CompactRange
 
-__all__ = ["Admitted", "Appended", "Overloaded", "Sequencer", "body_hash", "entry_bytes", "write_batch"]
+__all__ = [
+    "SIGNATURE_SIZE",
+    "Admitted",
+    "Appended",
+    "Overloaded",
+    "Sequenced",
+    "Sequencer",
+    "body_hash",
+    "entry_bytes",
+    "sequence",
+    "verify_signatures",
+    "write_batch",
+]
 
 _log = logging.getLogger(__name__)
+SIGNATURE_SIZE = 64  # Ed25519
+ENCUMBRANCE_KINDS = frozenset({"encumbrance.registered", "encumbrance.terminated"})
 
 
 def entry_bytes(entry: dict[str, Any]) -> bytes:
@@ -48,11 +65,14 @@ def body_hash(canonical_body: bytes) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Admitted:
-    """A body that passed the stateless checks (schema, submitter, signature)."""
+    """A body that passed the stateless checks (schema, submitter, known key); its signature is
+    checked by the sequencer before the body can be appended."""
 
     body: dict[str, Any]
     sig: dict[str, str]
     body_hash: bytes
+    signed: bytes  # signature ‖ canonical body: what Ed25519 verification reads
+    public_key: bytes  # the submitter's key named by sig.kid
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,70 +86,105 @@ class Overloaded(Exception):
     """Too many appends are waiting: the caller should retry after a pause."""
 
 
-def write_batch(
-    engine: Engine, items: Sequence[Admitted], now: datetime | None = None
-) -> list[Appended | AdmissionError]:
-    """Append `items` in one transaction, in order; each gets its entry or its refusal."""
-    time = rfc3339(now or datetime.now(UTC))
-    with session_scope(engine, immediate=True) as session:
-        conn = session.connection()
-        repo.lock_log(conn)
-        size, prev = repo.head(conn)
-        prev_hex = prev.hex() if prev is not None else GENESIS_PREV
-        known = repo.find_bodies(conn, [item.body_hash for item in items])
-        live = repo.live_encumbrances(
-            conn,
-            {i.body["ref"][CADASTRAL_NUMBER] for i in items if i.body["kind"].startswith("encumbrance.")},
-        )
-        compact = CompactRange.from_store(repo.DbNodeStore(conn), size)
-        results: list[Appended | AdmissionError] = []
-        seen: dict[bytes, Appended] = {}
-        rows: list[dict[str, Any]] = []
-        leaves: list[bytes] = []
-        changes: dict[str, int | None] = {}
-        for item in items:
-            hit = seen.get(item.body_hash)
-            if hit is None and item.body_hash in known:
-                index, stored = known[item.body_hash]
-                hit = Appended(index, stored, created=False)
-            if hit is not None:
-                results.append(Appended(hit.index, hit.leaf_hash, created=False))
-                continue
+@dataclass(slots=True)
+class Sequenced:
+    """What one batch adds to a log of `size` entries: each item's outcome, the new entry rows
+    and leaf hashes, and the live-encumbrance changes."""
+
+    results: list[Appended | AdmissionError]
+    rows: list[repo.EntryRow]
+    leaves: list[bytes]
+    changes: dict[str, int | None]
+
+
+def sequence(
+    items: Sequence[Admitted],
+    size: int,
+    prev_hex: str,
+    time: str,
+    known: Mapping[bytes, tuple[int, bytes]],
+    live: dict[str, int | None],
+) -> Sequenced:
+    """Assign indices to `items` after a log of `size` entries whose last leaf hash is
+    `prev_hex` (pure: the caller holds the log lock and persists the result). `known` maps
+    body hashes already in the log to (index, leaf hash); `live` is updated in place."""
+    results: list[Appended | AdmissionError] = []
+    seen: dict[bytes, Appended] = {}
+    rows: list[repo.EntryRow] = []
+    leaves: list[bytes] = []
+    changes: dict[str, int | None] = {}
+    dumps, sort_keys = orjson.dumps, orjson.OPT_SORT_KEYS
+    for item in items:
+        hit = seen.get(item.body_hash)
+        if hit is None and item.body_hash in known:
+            index, stored = known[item.body_hash]
+            hit = Appended(index, stored, created=False)
+        if hit is not None:
+            results.append(Appended(hit.index, hit.leaf_hash, created=False))
+            continue
+        if item.body["kind"] in ENCUMBRANCE_KINDS:
             try:
-                change = encumbrance_change(
-                    item.body, size, live.get(item.body["ref"].get(CADASTRAL_NUMBER, ""))
-                )
+                change = encumbrance_change(item.body, size, live.get(item.body["ref"][CADASTRAL_NUMBER]))
             except AdmissionError as refusal:
                 results.append(refusal)
                 continue
             if change is not None:
                 live[change.cadastral_number] = changes[change.cadastral_number] = change.registered_index
-            entry = {
-                "v": ENTRY_VERSION,
-                "seq": size,
-                "prev": prev_hex,
-                "time": time,
-                "body": item.body,
-                "sig": item.sig,
-            }
-            data = entry_bytes(entry)
-            digest = leaf_hash(data)
-            rows.append({"seq": size, "leaf_hash": digest, "body_hash": item.body_hash, "data": data})
-            leaves.append(digest)
-            appended = Appended(size, digest, created=True)
-            seen[item.body_hash] = appended
-            results.append(appended)
-            prev_hex = digest.hex()
-            size += 1
-        nodes, _root = compact.append(leaves)
-        repo.insert_entries(conn, rows)
+        entry = {
+            "v": ENTRY_VERSION,
+            "seq": size,
+            "prev": prev_hex,
+            "time": time,
+            "body": item.body,
+            "sig": item.sig,
+        }
+        # entry_bytes, inlined: this loop runs once per appended entry.
+        data = dumps(entry, option=sort_keys)
+        digest = sha256(b"\x00" + data).digest()
+        rows.append((size, digest, item.body_hash, data))
+        leaves.append(digest)
+        appended = Appended(size, digest, created=True)
+        seen[item.body_hash] = appended
+        results.append(appended)
+        prev_hex = digest.hex()
+        size += 1
+    return Sequenced(results, rows, leaves, changes)
+
+
+def write_batch(
+    engine: Engine, items: Sequence[Admitted], now: datetime | None = None
+) -> list[Appended | AdmissionError]:
+    """Append `items` (signatures already verified) in one transaction, in order; each gets its
+    entry or its refusal."""
+    if not items:
+        return []
+    time = rfc3339(now or datetime.now(UTC))
+    with _writer(engine).begin() as conn:
+        repo.lock_log(conn)
+        size, prev = repo.head(conn)
+        known = repo.find_bodies(conn, [item.body_hash for item in items])
+        live = repo.live_encumbrances(
+            conn,
+            {i.body["ref"][CADASTRAL_NUMBER] for i in items if i.body["kind"] in ENCUMBRANCE_KINDS},
+        )
+        compact = CompactRange.from_store(repo.DbNodeStore(conn), size)
+        batch = sequence(items, size, prev.hex() if prev is not None else GENESIS_PREV, time, known, live)
+        nodes, _root = compact.append(batch.leaves)
+        repo.insert_entries(conn, batch.rows)
         repo.insert_nodes(conn, nodes)
-        repo.save_encumbrances(conn, changes)
-    return results
+        repo.save_encumbrances(conn, batch.changes)
+    return batch.results
+
+
+def _writer(engine: Engine) -> Engine:
+    """The engine whose transactions start as the log's writer (SQLite: BEGIN IMMEDIATE)."""
+    return engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
 
 
 class Sequencer:
-    """The single writer thread of this process; `submit` returns a future of the outcome."""
+    """The single writer thread of this process. `submit` returns a concurrent future of the
+    outcome; `submit_async` (inside an event loop) an asyncio future that the writer settles
+    with one loop wake-up per batch, not one thread hop per append."""
 
     def __init__(
         self,
@@ -143,7 +198,7 @@ class Sequencer:
         self.max_batch = max_batch
         self.max_pending = max_pending
         self._on_commit = on_commit
-        self._queue: deque[tuple[Admitted, Future[Appended]]] = deque()
+        self._queue: deque[tuple[Admitted, _Waiter]] = deque()
         self._ready = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -163,20 +218,29 @@ class Sequencer:
 
     def submit(self, item: Admitted) -> Future[Appended]:
         future: Future[Appended] = Future()
+        self._enqueue(item, future)
+        return future
+
+    def submit_async(self, item: Admitted) -> asyncio.Future[Appended]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Appended] = loop.create_future()
+        self._enqueue(item, (loop, future))
+        return future
+
+    def _enqueue(self, item: Admitted, waiter: _Waiter) -> None:
         with self._ready:
             if self._stopping or self._thread is None:
                 raise Overloaded("the sequencer is not running")
             if len(self._queue) >= self.max_pending:
                 raise Overloaded(f"{len(self._queue)} appends are waiting")
-            self._queue.append((item, future))
+            self._queue.append((item, waiter))
             self._ready.notify()
-        return future
 
     @property
     def pending(self) -> int:
         return len(self._queue)
 
-    def _take(self) -> list[tuple[Admitted, Future[Appended]]]:
+    def _take(self) -> list[tuple[Admitted, _Waiter]]:
         with self._ready:
             while not self._queue and not self._stopping:
                 self._ready.wait()
@@ -186,21 +250,78 @@ class Sequencer:
             return batch
 
     def _run(self) -> None:
-        while True:
-            batch = self._take()
-            if not batch:
-                return  # stopping and drained
-            try:
-                results = write_batch(self.engine, [item for item, _ in batch])
-            except Exception as exc:
-                _log.exception("sequencer batch of %d failed", len(batch))
-                for _, future in batch:
-                    future.set_exception(Overloaded(f"the log could not commit: {type(exc).__name__}"))
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if isinstance(result, AdmissionError):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
-            if self._on_commit is not None:
-                self._on_commit()
+        with ThreadPoolExecutor(_VERIFIERS, thread_name_prefix="chain-verify") as verifiers:
+            while True:
+                batch = self._take()
+                if not batch:
+                    return  # stopping and drained
+                items = [item for item, _ in batch]
+                results: list[Appended | BaseException] = verify_signatures(items, verifiers)
+                valid = [item for item, refusal in zip(items, results, strict=True) if refusal is None]
+                try:
+                    written = iter(write_batch(self.engine, valid))
+                    results = [next(written) if r is None else r for r in results]
+                except Exception as exc:
+                    _log.exception("sequencer batch of %d failed", len(batch))
+                    failure = Overloaded(f"the log could not commit: {type(exc).__name__}")
+                    results = [failure] * len(batch)
+                _settle([waiter for _, waiter in batch], results)
+                if self._on_commit is not None:
+                    self._on_commit()
+
+
+# Ed25519 verification releases the GIL: this many threads check a batch's signatures at once
+# (the machine has two cores), while the event loop keeps serving requests.
+_VERIFIERS = 2
+_INLINE_BELOW = 32  # a small batch is checked on the writer thread: no hand-off to wait for
+_BAD_SIGNATURE = "the submitter's signature does not verify"
+
+
+def verify_signatures(items: Sequence[Admitted], pool: ThreadPoolExecutor | None = None) -> list[Any]:
+    """None for each item whose submitter signature verifies, its refusal otherwise."""
+    if pool is None or len(items) < _INLINE_BELOW:
+        return _verify_chunk(items)
+    step = -(-len(items) // _VERIFIERS)
+    chunks = [items[i : i + step] for i in range(0, len(items), step)]
+    return [r for part in pool.map(_verify_chunk, chunks) for r in part]
+
+
+def _verify_chunk(items: Sequence[Admitted]) -> list[AdmissionError | None]:
+    out: list[AdmissionError | None] = []
+    for item in items:
+        try:
+            crypto_sign_open(item.signed, item.public_key)
+            out.append(None)
+        except (BadSignatureError, ValueError):
+            out.append(AdmissionError(422, "chain.signature_invalid", _BAD_SIGNATURE))
+    return out
+
+
+_Waiter = Future[Appended] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[Appended]"]
+
+
+def _settle(waiters: Sequence[_Waiter], results: Sequence[Appended | BaseException]) -> None:
+    """Answer every caller of a committed (or failed) batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Appended], Any]]] = {}
+    for waiter, result in zip(waiters, results, strict=True):
+        if isinstance(waiter, tuple):
+            by_loop.setdefault(waiter[0], []).append((waiter[1], result))
+        elif isinstance(result, BaseException):
+            waiter.set_exception(result)
+        else:
+            waiter.set_result(result)
+    for loop, pairs in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_in_loop, pairs)
+        except RuntimeError:  # that loop has closed: nobody is waiting any more
+            continue
+
+
+def _settle_in_loop(pairs: list[tuple[asyncio.Future[Appended], Any]]) -> None:
+    for future, result in pairs:
+        if future.done():  # the caller gave up (timeout, disconnect)
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)

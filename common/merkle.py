@@ -142,18 +142,23 @@ def inclusion_plan(index: int, size: int) -> ProofPlan:
     """Nodes for PATH(index, D[0:size]) (RFC 6962 §2.1.1): the leaf's sibling first."""
     if not 0 <= index < size:
         raise ValueError(f"index {index} out of range for tree size {size}")
-    ranges = []  # collected root-first, emitted leaf-first
-    lo, hi = 0, size
-    while hi - lo > 1:
-        mid = lo + _split(hi - lo)
-        if index < mid:
-            ranges.append((mid, hi))
-            hi = mid
-        else:
-            ranges.append((lo, mid))
-            lo = mid
-    ranges.reverse()
-    return _plan(ranges)
+    # As transparency-dev/merkle computes it, without walking the recursion (this is the hot
+    # path of every proof): below the highest bit where index and size differ ("fork" level),
+    # every sibling is a complete subtree; at the fork, the right sibling may be ephemeral
+    # (the complete subtrees covering [end, size)); above it, only left siblings exist.
+    fork = (index ^ size).bit_length() - 1
+    ids: list[NodeId] = [(level, (index >> level) ^ 1) for level in range(fork)]
+    spans = [1] * fork
+    end = ((index >> fork) + 1) << fork
+    if end < size:
+        right = _range_ids(end, size)
+        ids.extend(right)
+        spans.append(len(right))
+    for level in range(fork + 1, size.bit_length()):
+        if (index >> level) & 1:
+            ids.append((level, (index >> level) ^ 1))
+            spans.append(1)
+    return ProofPlan(tuple(ids), tuple(spans))
 
 
 def consistency_plan(old_size: int, new_size: int) -> ProofPlan:
@@ -238,6 +243,20 @@ class CompactRange:
             index += 1
         self.size = index
         return nodes, self.root()
+
+    def extend(self, leaf_hashes: Iterable[bytes]) -> None:
+        """`append` for a verifier: the same right edge, no node list and no root."""
+        hashes = self._hashes
+        pop, push = hashes.pop, hashes.append
+        index = self.size
+        for h in leaf_hashes:
+            i = index
+            while i & 1:
+                h = sha256(b"\x01" + pop() + h).digest()
+                i >>= 1
+            push(h)
+            index += 1
+        self.size = index
 
     def root(self) -> bytes:
         hashes = self._hashes

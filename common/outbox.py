@@ -32,6 +32,7 @@ __all__ = [
     "add_message",
     "after_commit",
     "backoff",
+    "on_new_messages",
 ]
 
 _log = logging.getLogger(__name__)
@@ -87,6 +88,32 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
             _log.exception("post-commit hook failed")
 
     event.listen(session, "after_commit", _fire, once=True)
+
+
+def on_new_messages(
+    session: Session, model: type[OutboxFields], callback: Callable[[list[str]], None]
+) -> None:
+    """After each commit of `session`, call `callback` with the ids of the `model` messages that
+    commit added — distributed mode enqueues a delivery task per id, embedded mode wakes its
+    relay. Nothing is called for a rolled-back transaction or one that added no message."""
+    added: list[str] = []
+
+    def _collect(flushed: Any, _context: Any) -> None:
+        # after_flush still sees the pre-flush `new` set: the rows this flush inserted
+        added.extend(obj.id for obj in flushed.new if isinstance(obj, model))
+
+    def _fire(_session: Any) -> None:
+        ids = list(dict.fromkeys(added))
+        added.clear()
+        if ids:
+            try:
+                callback(ids)
+            except Exception:  # the periodic sweep delivers them; the commit already happened
+                _log.exception("post-commit delivery hook failed")
+
+    event.listen(session, "after_flush", _collect)
+    event.listen(session, "after_commit", _fire)
+    event.listen(session, "after_rollback", lambda _session: added.clear())
 
 
 def _aware(moment: datetime) -> datetime:

@@ -197,13 +197,17 @@ class Launcher:
     def start(self) -> None:
         if self.distributed:
             self.migrate()
-        for index, spec in enumerate(self.services):
-            colour = _COLOURS[index % len(_COLOURS)]
-            process = self._spawn(spec.name, self._uvicorn(spec), colour)
+        # No service calls another while starting, so all start at once; the health gate then
+        # holds the caller until every one answers, in dependency order.
+        colours = {spec.name: _COLOURS[i % len(_COLOURS)] for i, spec in enumerate(self.services)}
+        started = [
+            (spec, self._spawn(spec.name, self._uvicorn(spec), colours[spec.name])) for spec in self.services
+        ]
+        for spec, process in started:
             self._wait_healthy(spec, process)
             self.console.print(f"[bold green]✓[/] {spec.name} on {spec.url}")
             for argv in self._celery(spec):
-                self._spawn(f"{spec.name}:{argv[4]}", argv, colour)
+                self._spawn(f"{spec.name}:{argv[4]}", argv, colours[spec.name])
 
     def alive(self) -> bool:
         return all(p.popen is not None and p.popen.poll() is None for p in self.processes)

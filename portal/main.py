@@ -11,7 +11,18 @@ import portal
 from common.app import create_service_app
 from common.migrations import upgrade
 from common.outbox import BackgroundRelay
-from portal.api import applications, auth, callbacks, intake, leases, review, verify
+from portal.api import (
+    applications,
+    auth,
+    buyout,
+    callbacks,
+    intake,
+    leases,
+    pages,
+    registration,
+    review,
+    verify,
+)
 from portal.config import get_service_key, get_settings
 from portal.db import get_engine
 from portal.service.base import set_waker
@@ -55,6 +66,9 @@ def create_app() -> FastAPI:
             leases.router,
             verify.router,
             callbacks.router,
+            registration.router,
+            buyout.router,
+            pages.router,
         ],
         on_startup=[migrate, start_relay],
         on_shutdown=[stop_relay],

@@ -251,6 +251,9 @@ class CallbackReceipt(PortalBase, table=True):
 
 
 class RegistrationCase(PortalBase, table=True):
+    """A registration case at the registry gateway (stage 2: the lease; stage 3: termination and
+    ownership), mirrored for the cabinet: its state arrives by callback."""
+
     __tablename__ = "registration_case"
 
     id: str = Field(primary_key=True, max_length=64)  # the registry gateway's case id
@@ -259,12 +262,24 @@ class RegistrationCase(PortalBase, table=True):
     state: str = Field(max_length=30)
     consent_id: str | None = None
     updated_at: datetime = Field(default_factory=_now)
+    portal_ref: str = Field(default="", max_length=100)
+    related_case: str | None = Field(default=None, max_length=64)
+    representative_iin: str | None = Field(default=None, max_length=12)  # signs and joins for KZhK
+    consent_status: str | None = Field(default=None, max_length=30)
+    applicant_signed_at: datetime | None = None
+    company_signed_at: datetime | None = None
+    fee_receipt: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    video_starts_at: datetime | None = None
+    deadline: datetime | None = None
+    decision: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    created_at: datetime = Field(default_factory=_now)
 
 
 class Payment(PortalBase, table=True):
-    """One payment into a lease's ledger."""
+    """One payment into a lease's ledger; the bank's reference makes recording it idempotent."""
 
     __tablename__ = "payment"
+    __table_args__ = (UniqueConstraint("lease_id", "reference", name="uq_payment_lease_reference"),)
 
     id: str = Field(default_factory=_id, primary_key=True)
     lease_id: str = Field(index=True)
@@ -272,3 +287,4 @@ class Payment(PortalBase, table=True):
     paid_on: date
     reference: str = Field(max_length=100)
     recorded_at: datetime = Field(default_factory=_now)
+    recorded_by: str = Field(default="", max_length=12)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 __all__ = [
     "ChallengeOut",
@@ -25,6 +25,7 @@ __all__ = [
     "PaymentIn",
     "SessionOut",
     "VerifyIn",
+    "VideoIn",
 ]
 
 _MAX_CMS = 200_000
@@ -99,3 +100,9 @@ class PaymentIn(BaseModel):
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
     paid_on: date
     reference: str = Field(min_length=1, max_length=100)
+
+
+class VideoIn(BaseModel):
+    """When the registrar's video check starts (timezone-aware); default: in 15 minutes."""
+
+    starts_at: AwareDatetime | None = None

@@ -16,7 +16,7 @@ from common.service_auth import CallerService, ServiceTokenVerifier
 __all__ = ["CachedTokenVerifier", "chain_log", "submitting_service"]
 
 
-def chain_log(request: Request) -> ChainLog:
+async def chain_log(request: Request) -> ChainLog:  # async: no threadpool hop
     return request.app.state.chain_log
 
 

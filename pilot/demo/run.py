@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 from rich.console import Console
 
 from common.eds import MockCA, Role
@@ -48,6 +49,10 @@ def _verify_outside(journey: Journey, out: Path, evidence: dict[str, dict[str, b
     journey.step("rto chain verify: the whole log, its checkpoint and cosignatures", whole_log)
 
     def receipts() -> dict[str, Any]:
+        # What an auditor holds: the CA certificates and the CA's current CRL, nothing online.
+        crl = httpx.get(f"{_url('registry_gateway')}/pki/crl", timeout=10)
+        crl.raise_for_status()
+        (out / "ca.crl").write_bytes(crl.content)
         verified = []
         for name, files in evidence.items():
             paths = {}
@@ -65,6 +70,8 @@ def _verify_outside(journey: Journey, out: Path, evidence: dict[str, dict[str, b
                 paths["cms"],
                 "--ca",
                 str(out / "ca.pem"),
+                "--revocation",
+                str(out / "ca.crl"),
             ]
             checked = _rto(*args)
             if checked.returncode != 0:
@@ -110,7 +117,7 @@ def run_demo(
             lambda: launcher.start() or {"services": len(launcher.services)},
         )
         portal = _url("portal")
-        flat = next(p for p in SEED_PROPERTIES if p.key == "flat_free_1")
+        flats = {p.key: p.cadastral_number for p in SEED_PROPERTIES}
         officer_iin = make_iin(date(1993, 2, 2), Sex.FEMALE, 4242)
         stage1 = Stage1(
             officer=people.officer_actor(officer_iin, portal),
@@ -118,7 +125,8 @@ def run_demo(
             applicant=people.actor("applicant_single", portal, label="applicant"),
             guarantor=people.actor("guarantor", portal, label="guarantor"),
             refused=people.actor("listed_person", portal, label="listed applicant"),
-            cadastral_number=flat.cadastral_number,
+            cadastral_number=flats["flat_free_1"],
+            second_flat=flats["flat_free_2"],
             price=FLAT_PRICE,
         )
         journey.step("KZhK offers a flat (facts from the cadastre)", stage1.offer_flat)

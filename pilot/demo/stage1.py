@@ -36,16 +36,16 @@ class Stage1:
     guarantor: Actor
     refused: Actor
     cadastral_number: str
+    second_flat: str  # the refused applicant applies for another flat
     price: str
     facts: dict[str, Any] = field(default_factory=dict)
 
     def offer_flat(self) -> dict[str, Any]:
         self.officer.login()
         self.head.login()
-        flat = self.officer.post(
-            "/v1/flats", {"cadastral_number": self.cadastral_number, "price": self.price}
-        )
-        return {"cadastral_number": self.cadastral_number, "price": self.price, "flat": flat.get("id", "")}
+        for cadastral_number in (self.cadastral_number, self.second_flat):
+            self.officer.post("/v1/flats", {"cadastral_number": cadastral_number, "price": self.price})
+        return {"flats": f"{self.cadastral_number}, {self.second_flat}", "price": self.price}
 
     def load_list(self) -> dict[str, Any]:
         rows = [
@@ -62,9 +62,9 @@ class Stage1:
         )
         return {"rows_loaded": loaded["rows_loaded"]}
 
-    def _apply(self, person: Actor, income: str) -> str:
+    def _apply(self, person: Actor, income: str, cadastral_number: str) -> str:
         person.login()
-        app = person.post("/v1/applications", {"cadastral_number": self.cadastral_number, "term_months": 120})
+        app = person.post("/v1/applications", {"cadastral_number": cadastral_number, "term_months": 120})
         artefact = person.get_bytes(f"/v1/applications/{app['id']}/consent/artefact")
         app = person.post(f"/v1/applications/{app['id']}/consent", {"cms": person.sign(artefact)})
         if app["consent"]["status"] != "ACTIVE":
@@ -83,7 +83,7 @@ class Stage1:
         return str(app["id"])
 
     def apply_with_consent(self) -> dict[str, Any]:
-        app_id = self._apply(self.applicant, "250000")
+        app_id = self._apply(self.applicant, "250000", self.cadastral_number)
         self.facts["application"] = app_id
         app = self.applicant.get(f"/v1/applications/{app_id}")
         return {"application": app_id, "autofilled_name": app["applicant"]["name"], "consent": "ACTIVE"}
@@ -167,7 +167,7 @@ class Stage1:
         }
 
     def refuse_listed_applicant(self) -> dict[str, Any]:
-        app_id = self._apply(self.refused, "900000")
+        app_id = self._apply(self.refused, "900000", self.second_flat)
         document_app = self.refused.post(f"/v1/applications/{app_id}/finalise")
         document = self.refused.get_bytes(f"/v1/applications/{app_id}/document")
         self.refused.post(f"/v1/applications/{app_id}/submit", {"cms": self.refused.sign(document)})

@@ -13,11 +13,11 @@ from sqlmodel import Session
 from chain.client import ChainClient
 from common.db import session_scope
 from common.http_client import ServiceError, ServiceUnavailable
-from common.outbox import add_message, after_commit
+from common.outbox import add_message, on_new_messages
 from common.problems import Problem
 from common.settings import service_url
 from consent.client import ConsentClient
-from portal.config import get_service_key
+from portal.config import get_service_key, get_settings
 from portal.db import get_engine
 from portal.models import Notice, Outbox
 from registry_gateway.client import RegistryGatewayClient
@@ -63,11 +63,23 @@ def set_waker(callback: Callable[[], None] | None) -> None:
         _wakers.append(callback)
 
 
+def _deliver(message_ids: list[str]) -> None:
+    """Messages a commit added: a Celery task each when distributed, else wake the relay thread.
+    The periodic sweep (beat or the thread) catches whatever this misses."""
+    if get_settings().distributed:
+        from portal.tasks import deliver  # the tasks module imports the relay, which imports this
+
+        for message_id in message_ids:
+            deliver.delay(message_id)
+        return
+    for waker in _wakers:
+        waker()
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     with session_scope(get_engine(), immediate=True) as session:
-        for waker in _wakers:
-            after_commit(session, waker)
+        on_new_messages(session, Outbox, _deliver)
         yield session
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import select
 
 from common.problems import Problem
-from portal.domain.states import Status
 from portal.models import Application, CallbackReceipt, Guarantor, RegistrationCase
-from portal.service.base import notify, now, transaction
+from portal.service.base import now, transaction
+from portal.service.registration import apply_case_status
 
 __all__ = ["apply_consent_status", "apply_registration_status"]
 
@@ -33,7 +33,7 @@ def apply_consent_status(key: str, consent_id: str, status: str) -> dict[str, An
         for case in session.exec(
             select(RegistrationCase).where(RegistrationCase.consent_id == consent_id)
         ).all():
-            case.updated_at = now()
+            case.consent_status, case.updated_at = status, now()
         return {"applied": bool(apps or guarantors), "duplicate": False}
 
 
@@ -48,24 +48,5 @@ def apply_registration_status(key: str, payload: dict[str, Any]) -> dict[str, An
         case = session.get(RegistrationCase, case_id)
         if case is None:
             return {"applied": False, "duplicate": False}
-        case.state, case.updated_at = state, now()
-        app = session.get(Application, case.application_id)
-        if app is not None:
-            if (
-                case.kind == "encumbrance.lease"
-                and state == "registered"
-                and app.status == Status.REGISTRATION
-            ):
-                app.status = Status.REGISTERED
-            elif (
-                case.kind == "encumbrance.lease" and state == "refused" and app.status == Status.REGISTRATION
-            ):
-                app.status = Status.LEASE_SIGNED  # the housing company may form a new application
-            notify(
-                session,
-                app.applicant_iin,
-                f"registration.{state}",
-                f"Registration case {case_id}: {state}",
-                ref=case_id,
-            )
+        apply_case_status(session, case, {**payload, "state": state})
         return {"applied": True, "duplicate": False}

@@ -20,6 +20,7 @@ from common.outbox import (
     PermanentDeliveryError,
     add_message,
     after_commit,
+    on_new_messages,
 )
 
 
@@ -134,3 +135,32 @@ def test_background_relay_delivers_after_commit(engine: Any) -> None:
         assert delivered.wait(5), "notify wakes the relay long before its 30 s sweep"
     finally:
         relay.stop()
+
+
+def test_new_message_ids_are_handed_over_after_commit_only(engine: Any) -> None:
+    """What distributed mode enqueues one task per id from: exactly the messages a commit added."""
+    handed: list[list[str]] = []
+    with session_scope(engine) as session:
+        on_new_messages(session, Outbox, handed.append)
+        first = add_message(session, Outbox, "notice", {"n": 1})
+        session.flush()  # flushed early still counts
+        second = add_message(session, Outbox, "notice", {"n": 2})
+        assert handed == []
+    assert handed == [[first.id, second.id]]
+
+    def failing_use_case() -> None:
+        with session_scope(engine) as session:
+            on_new_messages(session, Outbox, handed.append)
+            add_message(session, Outbox, "notice", {"n": 3})
+            raise RuntimeError("use case failed")
+
+    with pytest.raises(RuntimeError):
+        failing_use_case()
+    assert handed == [[first.id, second.id]]  # nothing for the rolled-back one
+    with session_scope(engine) as session:
+        on_new_messages(session, Outbox, handed.append)
+        third = add_message(session, Outbox, "notice", {"n": 4})
+        stored = session.get(Outbox, first.id)
+        assert stored is not None
+        stored.attempts = 1  # changing a message is not adding one
+    assert handed == [[first.id, second.id], [third.id]]

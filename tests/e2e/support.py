@@ -53,6 +53,22 @@ def wait_until(read: Callable[[], T], done: Callable[[T], bool], within_s: float
         time.sleep(0.2)
 
 
+class _ParallelLauncher(Launcher):
+    """The launcher, starting every API process at once and then waiting for each to answer
+    /healthz: on two busy cores the test's services come up in about half the time of a
+    one-by-one start. Nothing these services do at start-up needs another to answer."""
+
+    def start(self) -> None:
+        if self.distributed:
+            self.migrate()
+        started = [(spec, self._spawn(spec.name, self._uvicorn(spec), "white")) for spec in self.services]
+        for spec, process in started:
+            self._wait_healthy(spec, process, timeout_s=120)
+        for spec in self.services:
+            for argv in self._celery(spec):
+                self._spawn(f"{spec.name}:{argv[4]}", argv, "white")
+
+
 @dataclass
 class Cluster:
     """Services of one test, each its own process (plus Celery workers and beat when distributed)."""
@@ -88,22 +104,26 @@ def cluster(
     env: dict[str, str] | None = None,
     distributed: bool = False,
     peers: dict[str, str] | None = None,
+    stand_ins: dict[str, str] | None = None,
 ) -> Iterator[Cluster]:
     """Start `names` (in the launcher's dependency order) on free ports with RTO_DATA_DIR=data_dir.
 
     `peers` points services at URLs of the test's own (e.g. a counting receiver standing in for the
-    portal); every other service a process might call gets a closed port, never the default one."""
+    portal); `stand_ins` at another started service (e.g. {"chain": "outside"}: its 404s make
+    deliveries to an absent service fail at once instead of retrying). Every other service a
+    process might call gets a closed port, never the default one."""
     specs = [dataclasses.replace(s, port=free_port()) for s in SERVICES if s.name in names]
     urls = {s.name: s.url for s in specs}
     closed = f"http://127.0.0.1:{free_port()}"
-    wiring = {name: closed for name in SERVICE_PORTS} | (peers or {}) | urls
+    standing_in = {absent: urls[present] for absent, present in (stand_ins or {}).items()}
+    wiring = {name: closed for name in SERVICE_PORTS} | standing_in | (peers or {}) | urls
     full_env = {
         "RTO_DATA_DIR": str(data_dir),
         "RTO_ENV": "test",
         **{f"RTO_{name.upper()}_URL": url for name, url in wiring.items()},
         **(env or {}),
     }
-    launcher = Launcher(
+    launcher = _ParallelLauncher(
         distributed=distributed,
         env=full_env,
         console=Console(stderr=True, quiet=True),

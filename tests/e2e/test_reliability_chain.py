@@ -126,6 +126,7 @@ def _kill_mid_burst_and_recover(chain: Cluster, db: str) -> None:
         assert leaf_hash(lines[append.index]).hex() == append.leaf_hash, f"entry {append.index} changed"
         assert consents[append.index] == append.consent
     assert len(set(consents)) == len(consents), "a body was appended twice"
+    print("DEBUG acked", len(acked), "unacked", len(unacked), "log after restart", len(lines))
 
     # The unanswered ones: retried after the restart, each lands exactly once.
     with ChainClient(url, caller_key=development_key("consent")) as client:

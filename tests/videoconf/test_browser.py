@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.videoconf.conftest import log_in, make_people, schedule
-from tests.videoconf.peers import PyPeer
+from pilot.video_peer import PyPeer
 from videoconf.client import VideoconfClient
 
 CHROMIUM = "/usr/bin/chromium"

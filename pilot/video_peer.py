@@ -1,4 +1,4 @@
-"""A Python participant for tests and the bench: publishes a synthetic camera (a solid colour
+"""A Python WebRTC participant for the demo, tests and the bench: publishes a synthetic camera (a solid colour
 per participant, so a receiver can tell whose frames it got) and silence, and counts the frames
 that arrive in each slot."""
 
