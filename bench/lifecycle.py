@@ -87,7 +87,7 @@ def _label(pid: int) -> str:
 @dataclass
 class Snapshot:
     cpu: dict[str, float]  # label → CPU seconds so far
-    counts: dict[str, int]  # operation → count so far, over every process of the run
+    counts: dict[str, int]  # "group/operation" → count so far (groups: driver, services, tools)
 
 
 @dataclass
@@ -114,11 +114,17 @@ class Tree:
         return mine
 
     def _counts(self) -> dict[str, int]:
-        totals = dict.fromkeys(self.counters, 0)
+        totals: dict[str, int] = {}
         for path in self.counts_dir.glob("*.cnt"):
+            group = _group(
+                self.labels.get(int(path.stem), "tool:") if path.stem != str(os.getpid()) else "driver"
+            )
             raw = path.read_bytes()
             for index, name in enumerate(self.counters):
-                totals[name] += int.from_bytes(raw[8 * index : 8 * index + 8], "little", signed=True)
+                key = f"{group}/{name}"
+                totals[key] = totals.get(key, 0) + int.from_bytes(
+                    raw[8 * index : 8 * index + 8], "little", signed=True
+                )
         return totals
 
     def snapshot(self, *, driver_first: bool) -> Snapshot:
@@ -145,6 +151,23 @@ class Tree:
         return Snapshot(cpu, counts)
 
 
+def _group(label: str) -> str:
+    """driver (the people at their browsers), services, or tools (the `rto` CLI processes)."""
+    if label == "driver":
+        return "driver"
+    return "tools" if label.startswith("tool:") or label == "driver subprocesses" else "services"
+
+
+def _per_op(counts: dict[str, int], group: str | None = None) -> dict[str, int]:
+    """Counts by operation, over every group or one."""
+    totals: dict[str, int] = {}
+    for key, n in counts.items():
+        owner, op = key.split("/", 1)
+        if group in (None, owner):
+            totals[op] = totals.get(op, 0) + n
+    return totals
+
+
 def _delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
     return {k: after.get(k, 0) - before.get(k, 0) for k in after.keys() | before.keys()}
 
@@ -152,7 +175,7 @@ def _delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
 # --- unit costs, measured in this run ----------------------------------------------------------
 
 
-def _per_op(run: Callable[[int], None], loops: int, repeats: int = 3) -> float:
+def _unit(run: Callable[[int], None], loops: int, repeats: int = 3) -> float:
     """CPU seconds per operation, the best of `repeats` batches (a floor, not an average)."""
     run(1)
     best = float("inf")
@@ -243,15 +266,15 @@ def measure_units(work_dir: Path, loops: int) -> dict[str, float]:
 
     fast = loops * 20  # microsecond operations need more rounds to register on the CPU clock
     return {
-        "cms_sign": _per_op(sign_cms, loops),
-        "cms_validate_signers": _per_op(validate, loops),
-        "ed25519_sign": _per_op(ed_sign, fast),
-        "ed25519_verify": _per_op(ed_verify, fast),
-        "jwt_mint": _per_op(jwt_mint, fast),
-        "jwt_verify": _per_op(jwt_verify, fast),
-        "rsa_x509_sign": _per_op(rsa_sign, fast),
-        "rsa_verify": _per_op(rsa_verify, fast),
-        "rsa_keygen": _per_op(rsa_keygen, max(2, loops // 5), repeats=1),
+        "cms_sign": _unit(sign_cms, loops),
+        "cms_validate_signers": _unit(validate, loops),
+        "ed25519_sign": _unit(ed_sign, fast),
+        "ed25519_verify": _unit(ed_verify, fast),
+        "jwt_mint": _unit(jwt_mint, fast),
+        "jwt_verify": _unit(jwt_verify, fast),
+        "rsa_x509_sign": _unit(rsa_sign, fast),
+        "rsa_verify": _unit(rsa_verify, fast),
+        "rsa_keygen": _unit(rsa_keygen, max(2, loops // 5), repeats=1),
     }
 
 
@@ -325,16 +348,26 @@ def report(journey: Any, costs: list[StepCost], units: dict[str, float]) -> dict
     ok_steps = [c for c, r in zip(costs, journey.results, strict=True) if r.ok]
     start, journey_steps = ok_steps[:1], ok_steps[1:]  # the first step starts every service
     cpu: dict[str, float] = {}
-    counts: dict[str, int] = {}
+    grouped: dict[str, int] = {}
     for step in journey_steps:
         cpu = {k: cpu.get(k, 0.0) + v for k, v in step.cpu.items()}
-        counts = {k: counts.get(k, 0) + v for k, v in step.counts.items()}
+        grouped = {k: grouped.get(k, 0) + v for k, v in step.counts.items()}
+    counts = _per_op(grouped)
     machine = sum(cpu.values())
     floor_parts = floor_seconds(counts, units)
     floor = sum(floor_parts.values())
     failed = next((r for r in journey.results if not r.ok), None)
     ratio = machine / floor if floor else None
     raw = raw_floor_seconds(counts, units)
+    groups = {}
+    for group in ("services", "driver", "tools"):
+        group_machine = sum(v for k, v in cpu.items() if _group(k) == group)
+        group_floor = sum(floor_seconds(_per_op(grouped, group), units).values())
+        groups[group] = {
+            "machine_s": _r(group_machine),
+            "floor_s": _r(group_floor),
+            "ratio": _r(group_machine / group_floor, 2) if group_floor else None,
+        }
     return {
         "bench": "lifecycle",
         "journey": {
@@ -344,24 +377,25 @@ def report(journey: Any, costs: list[StepCost], units: dict[str, float]) -> dict
             "wall_s": _r(sum(s.wall_s for s in journey_steps), 2),
         },
         "machine_s": _r(machine),
+        "floor_s": _r(floor),
+        "ratio": ratio and _r(ratio, 2),
+        "target_ratio": TARGET_RATIO,
+        "met": ratio is not None and ratio <= TARGET_RATIO and journey.ok,
+        "by_group": groups,
         "machine_by_process_s": {k: _r(v) for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])},
         "startup_machine_s": _r(sum(sum(s.cpu.values()) for s in start)),
         "crypto_counts": counts,
         "unit_cost_ms": {k: _r(v * 1000, 4) for k, v in units.items()},
-        "floor_s": _r(floor),
         "floor_by_operation_s": {k: _r(v, 4) for k, v in floor_parts.items() if v},
-        "ratio": ratio and _r(ratio, 2),
         "raw_primitives_floor_s": _r(raw),
         "ratio_to_raw_primitives": raw and _r(machine / raw, 1),
-        "target_ratio": TARGET_RATIO,
-        "met": ratio is not None and ratio <= TARGET_RATIO and journey.ok,
         "steps": [
             {
                 "name": s.name,
                 "wall_s": _r(s.wall_s),
                 "machine_s": _r(sum(s.cpu.values())),
-                "floor_s": _r(sum(floor_seconds(s.counts, units).values())),
-                "counts": {k: v for k, v in s.counts.items() if v},
+                "floor_s": _r(sum(floor_seconds(_per_op(s.counts), units).values())),
+                "counts": {k: v for k, v in _per_op(s.counts).items() if v},
             }
             for s in journey_steps
         ],

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from chain import repository as repo
@@ -157,21 +158,22 @@ class ChainLog:
             return repo.latest_published(conn)
 
     def inclusion(self, index: int, size: int) -> list[bytes]:
-        self._check_size(size)
-        if not 0 <= index < size:
-            raise Problem(422, "chain.index_out_of_range", f"index {index} is not below tree size {size}")
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn:  # one connection: the size check and the proof's query
+            self._check_size(conn, size)
+            if not 0 <= index < size:
+                raise Problem(422, "chain.index_out_of_range", f"index {index} is not below tree size {size}")
             return inclusion_proof(repo.DbNodeStore(conn), index, size)
 
     def consistency(self, old: int, new: int) -> list[bytes]:
-        self._check_size(new)
-        if not 0 <= old <= new:
-            raise Problem(422, "chain.size_order", "need 0 ≤ old ≤ new")
         with self.engine.connect() as conn:
+            self._check_size(conn, new)
+            if not 0 <= old <= new:
+                raise Problem(422, "chain.size_order", "need 0 ≤ old ≤ new")
             return consistency_proof(repo.DbNodeStore(conn), old, new)
 
-    def _check_size(self, size: int) -> None:
-        if size > self.size():
+    @staticmethod
+    def _check_size(conn: Connection, size: int) -> None:
+        if size > repo.head(conn)[0]:
             raise Problem(422, "chain.size_beyond_tree", f"the tree has fewer than {size} entries")
 
     def receipt(self, index: int) -> str | None:

@@ -1,45 +1,17 @@
-"""Jinja2 environment of the portal's pages and documents (kk / ru / en through Babel catalogues)."""
+"""Documents rendered for people: the printable lease and the QR code that points at its verification."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-from functools import cache
-from pathlib import Path
-from typing import Any
 
 import segno
-from babel.support import NullTranslations, Translations
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-__all__ = ["LANGUAGES", "environment", "qr_svg", "render", "render_lease_html", "translations"]
+from portal.i18n import render
 
-LANGUAGES = ("kk", "ru", "en")
-_HERE = Path(__file__).parent
-
-
-@cache
-def translations(lang: str) -> NullTranslations:
-    return Translations.load(str(_HERE / "locales"), [lang], domain="messages")
-
-
-@cache
-def environment(lang: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(_HERE / "templates"),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.globals["lang"] = lang
-    env.globals["languages"] = LANGUAGES
-    return env
-
-
-def render(template: str, lang: str = "ru", **context: Any) -> str:
-    return environment(lang if lang in LANGUAGES else "ru").get_template(template).render(**context)
+__all__ = ["qr_svg", "render_lease_html"]
 
 
 def qr_svg(text: str) -> Markup:

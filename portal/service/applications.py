@@ -97,9 +97,9 @@ def create_application(user: User, cadastral_number: str, term_months: int) -> d
 
 
 def _ensure_consent(application_id: str, user: User) -> str:
+    # Access first: a stranger learns nothing and never reaches the consent service.
     with transaction() as session:
-        app = session.get(Application, application_id)
-        assert app is not None
+        app = load_application(session, application_id, user, "applicant")
         if app.consent_id:
             return app.consent_id
         phone = session.exec(select(Account.phone).where(Account.iin == app.applicant_iin)).first()

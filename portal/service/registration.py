@@ -124,6 +124,13 @@ def open_case(
                 "give your consent, sign it and pay the fee in your cabinet",
                 ref=view.id,
             )
+            notify(
+                session,
+                settings.housing_company_bin,
+                "registration.sign",
+                f"Case {view.id} ({kind}) awaits the head's signature for the housing company",
+                ref=view.id,
+            )
     return view.id
 
 
@@ -394,8 +401,7 @@ def schedule_video(case_id: str, user: User, starts_at: datetime | None) -> dict
         _mirror(stored, view)
         text = f"The registrar's video check is booked for {when.isoformat()}: join from your cabinet"
         notify(session, app.applicant_iin, "registration.video", text, ref=case_id)
-        if stored.representative_iin:
-            notify(session, stored.representative_iin, "registration.video", text, ref=case_id)
+        notify(session, get_settings().housing_company_bin, "registration.video", text, ref=case_id)
     return registration_view(case_id, user)
 
 

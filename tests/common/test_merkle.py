@@ -176,6 +176,10 @@ def test_compact_range_emits_every_complete_subtree_and_resumes_from_store() -> 
     resumed = CompactRange.from_store(STORE, 100)
     assert resumed.root() == head.root() == root_at(STORE, 100)
     assert resumed.append(LEAVES[100:])[1] == root_at(STORE, SIZE)
+    verifier = CompactRange()  # a verifier's right edge: same roots, no nodes kept
+    for start in range(0, SIZE, 37):
+        verifier.extend(LEAVES[start : start + 37])
+        assert verifier.root() == root_at(STORE, verifier.size)
 
 
 def test_store_rejects_gaps() -> None:

@@ -25,7 +25,7 @@ from rich.console import Console
 
 from common.settings import SERVICE_PORTS
 from pilot.launcher import Launcher
-from pilot.topology import SERVICES, ServiceSpec
+from pilot.topology import SERVICES
 from tests.support.live import free_port
 
 __all__ = [
@@ -49,7 +49,9 @@ def wait_until(read: Callable[[], T], done: Callable[[T], bool], within_s: float
         if done(value):
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within_s:.0f} s waiting for {what}; last: {value!r}"[:2000])
+            raise AssertionError(
+                f"timed out after {within_s:.0f} s waiting for {what}; last: {value!r}"[:2000]
+            )
         time.sleep(0.2)
 
 

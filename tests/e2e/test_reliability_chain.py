@@ -23,7 +23,7 @@ from common.merkle import leaf_hash
 from common.service_keys import development_key
 from tests.e2e.support import Cluster, cluster, postgres_databases, wait_until
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 THREADS = 6
 KILL_AFTER_ACKS = 120  # acknowledged appends before the kill: the burst is well under way
@@ -116,17 +116,18 @@ def _kill_mid_burst_and_recover(chain: Cluster, db: str) -> None:
 
     acked = [a for a in burst.appends if a.index is not None]
     unacked = [a for a in burst.appends if a.index is None]
-    assert len(acked) >= KILL_AFTER_ACKS and unacked, "the kill did not land mid-burst"
+    assert len(acked) >= KILL_AFTER_ACKS, "the burst did not get going"
+    assert unacked, "the kill did not land mid-burst"
 
     # Every acknowledged append survived: same index, same bytes (its leaf hash covers them).
     lines = _entries(url)
     consents = _check_log(lines)
     for append in acked:
-        assert append.index is not None and append.index < len(lines), f"{append.consent} was lost"
+        assert append.index is not None
+        assert append.index < len(lines), f"{append.consent} was lost"
         assert leaf_hash(lines[append.index]).hex() == append.leaf_hash, f"entry {append.index} changed"
         assert consents[append.index] == append.consent
     assert len(set(consents)) == len(consents), "a body was appended twice"
-    print("DEBUG acked", len(acked), "unacked", len(unacked), "log after restart", len(lines))
 
     # The unanswered ones: retried after the restart, each lands exactly once.
     with ChainClient(url, caller_key=development_key("consent")) as client:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from registry_gateway.schemas import DocumentSpec, PartySpec, RegistrarDecision
 from tests.e2e.support import PrivateRedis, cluster, postgres_databases, wait_until
 from tests.support.live import serve
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SEED = {p.key: p for p in SEED_PERSONS}
 REFUSAL_GROUND = "Z070000310.art31.p1.sp2"  # the application was filed by an improper person
@@ -62,9 +63,13 @@ def _refused_case(gateway: RegistryGatewayClient, ca: MockCA, n: int) -> str:
     )
     flat = next(p for p in SEED_PROPERTIES if p.key == "flat_free_1")
     applicant = PartySpec(iin=SEED["applicant_single"].iin, role="applicant")
-    case = gateway.submit_case("encumbrance.lease", flat.cadastral_number, [applicant], [document], f"e2e-{n}")
+    case = gateway.submit_case(
+        "encumbrance.lease", flat.cadastral_number, [applicant], [document], f"e2e-{n}"
+    )
     gateway.run_checks(case.id)
-    draft = gateway.decision_draft(case.id, "refuse", ground_code=REFUSAL_GROUND, reasons="not the owner's agent")
+    draft = gateway.decision_draft(
+        case.id, "refuse", ground_code=REFUSAL_GROUND, reasons="not the owner's agent"
+    )
     cms = _registrar_signs(ca, base64.b64decode(draft.document_b64))
     decision = RegistrarDecision(document_b64=draft.document_b64, cms_b64=base64.b64encode(cms).decode())
     assert gateway.decide(case.id, "refuse", decision).state == "refused"
@@ -73,7 +78,7 @@ def _refused_case(gateway: RegistryGatewayClient, ca: MockCA, n: int) -> str:
 
 def _bureau_outbox(data_dir: Path) -> list[dict[str, Any]]:
     # Read-only look into the gateway's own outbox: did it really try during the outage?
-    with sqlite3.connect(data_dir / "registry_gateway.db") as db:
+    with closing(sqlite3.connect(data_dir / "registry_gateway.db")) as db:
         db.row_factory = sqlite3.Row
         rows = db.execute("SELECT id, attempts, last_error, delivered_at FROM outbox WHERE topic = 'bureau'")
         return [dict(row) for row in rows]
@@ -106,7 +111,7 @@ def test_bureau_receiver_down_then_back_gets_each_notice_once(tmp_path: Path) ->
         assert outside.get("/v1/bureau/webhooks").json() == []
 
         outside.post("/v1/bureau/outage", json={"seconds": 0}).raise_for_status()
-        received = wait_until(
+        wait_until(
             lambda: outside.get("/v1/bureau/webhooks").json(),
             lambda hooks: len(hooks) >= len(cases),
             60,
@@ -163,7 +168,9 @@ def receiver() -> Iterator[tuple[CallbackReceiver, str]]:
 def _refuse(consent: ConsentClient, serial: int) -> str:
     """A consent asked for and refused by its subject: one REJECTED callback to the requester."""
     iin = make_iin(date(1991, 4, 12), "F", serial)
-    view = consent.request_consent(iin, "ТЕСТОВА АЙГУЛЬ", "rent_to_own.application", "portal", f"app-{serial}")
+    view = consent.request_consent(
+        iin, "ТЕСТОВА АЙГУЛЬ", "rent_to_own.application", "portal", f"app-{serial}"
+    )
     consent.reject(view.id, "I changed my mind")
     return view.id
 
@@ -197,7 +204,9 @@ def test_redis_stopped_during_a_burst_then_every_callback_arrives_once(
             broker.start()
             after = {_refuse(consent, n) for n in range(16, 21)}
             everyone = before | during | after
-            wait_until(counting.consents, lambda got: everyone <= got, 90, "every callback after Redis is back")
+            wait_until(
+                counting.consents, lambda got: everyone <= got, 90, "every callback after Redis is back"
+            )
             time.sleep(6)  # one more sweep: nothing is sent again
 
     deliveries = counting.snapshot()

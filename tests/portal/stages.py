@@ -1,6 +1,6 @@
-"""Stages 2–3 over HTTP: the portal stack plus a video stand-in for the registrar's outcome
-(the real room flow is tested in tests/videoconf), a quick stage 1 up to a signed lease, and the
-registrar's side driven through the gateway's client."""
+"""Stages 2–3 over HTTP: the portal stack plus the videoconf service (real WebRTC with Python
+peers) or a stand-in of it for the registrar's outcome, a quick stage 1 up to a signed lease, and
+the registrar's side driven through the gateway's client."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
 
 from common.service_keys import development_key
+from pilot.demo.video import Invitee, hold_video_check
 from portal.config import get_settings
 from registry_gateway.client import RegistryGatewayClient
 from registry_gateway.domain.seed import SEED_PERSONS
@@ -22,6 +24,7 @@ from tests.portal.conftest import Stack
 from tests.portal.support import Person, sign_with
 from tests.registry_gateway.video_standin import VideoStandIn
 from tests.support.live import serve
+from videoconf.main import create_app as create_videoconf_app
 
 T = TypeVar("T")
 PDF = b"%PDF-1.4\n% a certificate\n%%EOF\n"
@@ -56,9 +59,10 @@ class Deal:
 class Stages:
     stack: Stack
     gateway: RegistryGatewayClient
-    video: VideoStandIn
+    video: VideoStandIn | None  # None: the real videoconf service at `video_url`
     outside: httpx.Client
     registrar: Person
+    video_url: str
 
     def signed_lease(self, price: str = "1200000.00", term_months: int = 12) -> Deal:
         """Stage 1 the short way: a solvent single applicant, no guarantor."""
@@ -134,7 +138,7 @@ class Stages:
         """Stage 2 in one go: the lease's case formed, prepared, checked on video, registered."""
         case_id = ok(deal.officer.post(f"/v1/leases/{deal.lease_id}/registration"), 201)["id"]
         self.prepare_case(deal, case_id)
-        self.hold_video(case_id)
+        self.hold_video(case_id, deal)
         self.register(case_id)
         wait(
             lambda: ok(deal.applicant.get(f"/v1/applications/{deal.application_id}")),
@@ -142,11 +146,31 @@ class Stages:
         )
         return case_id
 
-    def hold_video(self, case_id: str) -> None:
-        """The registrar's signed outcome: everyone invited took part and passed."""
-        room_id = self.gateway.get_case(case_id).video.room_id
-        room = self.video.rooms[room_id]
-        self.video.finish(room_id, approved=True, present=[p.iin for p in room.participants])
+    def hold_video(self, case_id: str, deal: Deal) -> None:
+        """The registrar's signed outcome: everyone invited took part and passed — over real
+        WebRTC with Python participants when the real videoconf service runs."""
+        video = self.gateway.get_case(case_id).video
+        assert video is not None
+        if self.video is not None:
+            room = self.video.rooms[video.room_id]
+            self.video.finish(video.room_id, approved=True, present=[p.iin for p in room.participants])
+            return
+        people = [("applicant", deal.applicant), ("housing_company", deal.head)]
+        invitees = [
+            Invitee("registrar", _Signer(self.registrar), self._token(case_id, self.registrar.iin, None)),
+            *(Invitee(role, _Signer(p), self._token(case_id, p.iin, p)) for role, p in people),
+        ]
+        result = hold_video_check(self.video_url, video.room_id, invitees)
+        assert result["outcome"] == "approved", result
+        assert result["all_saw_each_other"], result
+
+    def _token(self, case_id: str, iin: str, person: Person | None) -> str:
+        """The join token: a portal user's from their cabinet, the registrar's from the gateway."""
+        if person is None:
+            url = self.gateway.video_invitation(case_id, iin)["join_url"]
+        else:
+            url = ok(person.post(f"/v1/registrations/{case_id}/video/invitation"))["join_url"]
+        return parse_qs(urlparse(url).query)["token"][0]
 
     def register(self, case_id: str) -> None:
         """The registrar runs the checks and signs the decision to register."""
@@ -162,10 +186,26 @@ class Stages:
         assert decided.state == "registered"
 
 
-@pytest.fixture
-def stages(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stages]:
-    video = VideoStandIn()
-    with serve(video.app) as video_url:
+class _Signer:
+    """A test person as the video driver's actor (signing and authentication keys)."""
+
+    def __init__(self, person: Person) -> None:
+        self.person = person
+
+    def sign(self, content: bytes) -> str:
+        return self.person.sign(content)
+
+    def sign_auth(self, content: bytes) -> str:
+        return sign_with(self.person.keys.auth, content)
+
+
+def _stages(stack: Stack, monkeypatch: pytest.MonkeyPatch, real_video: bool) -> Iterator[Stages]:
+    standin = None if real_video else VideoStandIn()
+    if standin is None and not (stack.data_dir / "pki").exists():
+        # videoconf reads the CA from <data dir>/pki: make that the session's mock CA
+        (stack.data_dir / "pki").symlink_to(stack.ca.directory, target_is_directory=True)
+    app = create_videoconf_app() if standin is None else standin.app
+    with serve(app) as video_url:
         monkeypatch.setenv("RTO_VIDEOCONF_URL", video_url)  # read by the gateway at each call
         registrar_seed = next(p for p in SEED_PERSONS if p.key == "registrar")
         surname, given = registrar_seed.kk[0], registrar_seed.kk[1]
@@ -176,4 +216,16 @@ def stages(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stages]:
             ) as gateway,
             httpx.Client(base_url=stack.urls["outside"], timeout=10) as outside,
         ):
-            yield Stages(stack, gateway, video, outside, registrar)
+            yield Stages(stack, gateway, standin, outside, registrar, video_url)
+
+
+@pytest.fixture
+def stages(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stages]:
+    """The registrar's outcome from a stand-in: any number of video checks, fast."""
+    yield from _stages(stack, monkeypatch, real_video=False)
+
+
+@pytest.fixture
+def stages_real_video(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stages]:
+    """The real videoconf service: participants join with Python WebRTC peers."""
+    yield from _stages(stack, monkeypatch, real_video=True)

@@ -96,7 +96,7 @@ def test_paid_off_lease_ends_in_the_tenants_ownership(stages: Stages) -> None:
     assert ok(applicant.get(f"/v1/registrations/{ownership['id']}"))["consent"]["status"] == "ACTIVE"
     stages.prepare_case(deal, ownership["id"])
     for case_id in (termination["id"], ownership["id"]):
-        stages.hold_video(case_id)
+        stages.hold_video(case_id, deal)
         stages.register(case_id)
 
     app = wait(

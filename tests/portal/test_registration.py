@@ -9,10 +9,11 @@ import time
 
 from tests.portal.conftest import new_iin
 from tests.portal.stages import Stages, ok, wait
-from tests.portal.stages import stages as stages  # the fixture
+from tests.portal.stages import stages_real_video as stages_real_video  # the fixture
 
 
-def test_the_lease_is_registered_as_an_encumbrance(stages: Stages) -> None:
+def test_the_lease_is_registered_as_an_encumbrance(stages_real_video: Stages) -> None:
+    stages = stages_real_video
     deal = stages.signed_lease()
     applicant, officer, head = deal.applicant, deal.officer, deal.head
 
@@ -57,7 +58,7 @@ def test_the_lease_is_registered_as_an_encumbrance(stages: Stages) -> None:
     stranger = stages.stack.person(new_iin(), "Бөтенов", "Адам").login()  # no part in the case
     assert stranger.post(f"/v1/registrations/{case_id}/video/invitation").status_code == 404
 
-    stages.hold_video(case_id)
+    stages.hold_video(case_id, deal)  # real WebRTC: registrar, applicant, KZhK's head
     stages.register(case_id)
 
     # The state comes back by callback: the cabinet shows it, with each notice's dates.
