@@ -12,6 +12,7 @@ from rich.console import Console
 
 from common.app import quiet_expected_warnings
 from pilot import chain_cli, verify_cli
+from pilot.bench_cli import bench
 from pilot.demo.run import run_demo
 from pilot.eds_cli import eds_app, keys_app
 from pilot.launcher import Launcher, distributed_environment, ensure_postgres_databases
@@ -25,6 +26,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(eds_app, name="eds")
 app.add_typer(chain_cli.app, name="chain")
 app.command("verify")(verify_cli.verify)
+app.command("bench")(bench)
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"

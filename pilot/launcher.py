@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -58,6 +59,16 @@ def ensure_postgres_databases(postgres_url: str, *, fresh: bool = False) -> None
             if name not in existing:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @dataclass
@@ -199,6 +210,10 @@ class Launcher:
             self.migrate()
         # No service calls another while starting, so all start at once; the health gate then
         # holds the caller until every one answers, in dependency order.
+        # Another program on a port would answer the health check in our place: refuse to start.
+        taken = [spec for spec in self.services if not _port_free(spec.port)]
+        if taken:
+            raise RuntimeError("ports in use: " + ", ".join(f"{s.name} {s.port}" for s in taken))
         colours = {spec.name: _COLOURS[i % len(_COLOURS)] for i, spec in enumerate(self.services)}
         started = [
             (spec, self._spawn(spec.name, self._uvicorn(spec), colours[spec.name])) for spec in self.services

@@ -15,14 +15,18 @@ from typing import Any
 import httpx
 from rich.console import Console
 
+from chain.client import ChainClient
 from common.eds import MockCA, Role
 from common.ids import Sex, make_iin
 from common.parties import HOUSING_COMPANY, STATE_CORPORATION
+from common.service_keys import development_key
 from common.settings import SERVICE_PORTS
 from pilot.demo.actors import DemoPeople
 from pilot.demo.journey import Journey, StepFailed
 from pilot.demo.stage1 import Stage1
+from pilot.demo.stages23 import Registration
 from pilot.launcher import Launcher, distributed_environment, ensure_postgres_databases
+from registry_gateway.client import RegistryGatewayClient
 from registry_gateway.domain.seed import SEED_PROPERTIES
 
 __all__ = ["run_demo"]
@@ -125,8 +129,10 @@ def run_demo(
             applicant=people.actor("applicant_single", portal, label="applicant"),
             guarantor=people.actor("guarantor", portal, label="guarantor"),
             refused=people.actor("listed_person", portal, label="listed applicant"),
+            married=people.actor("applicant_married", portal, label="married applicant"),
             cadastral_number=flats["flat_free_1"],
             second_flat=flats["flat_free_2"],
+            third_flat=flats["flat_free_3"],
             price=FLAT_PRICE,
         )
         journey.step("KZhK offers a flat (facts from the cadastre)", stage1.offer_flat)
@@ -143,12 +149,52 @@ def run_demo(
         journey.step(
             "a listed applicant is heard and refused; refusal.issued", stage1.refuse_listed_applicant
         )
+        journey.step("a married applicant signs a lease too", stage1.married_couple_signs_a_lease)
+
+        registration = Registration(
+            officer=stage1.officer,
+            head=stage1.head,
+            registrar=people.actor("registrar", _url("registry_gateway"), label="registrar"),
+            gateway=RegistryGatewayClient(_url("registry_gateway"), caller_key=development_key("pilot")),
+            videoconf_url=_url("videoconf"),
+            outside_url=_url("outside"),
+        )
+        applicant, lease = stage1.applicant, stage1.facts["lease"]
+        application = stage1.facts["application"]
+        journey.step(
+            "registration: consent, signatures, fee, video check (WebRTC), registrar registers",
+            lambda: registration.register_lease(applicant, lease, application),
+        )
+        journey.step("the credit bureau receives one signed notice", registration.credit_bureau_notified)
+        spouse = people.actor("spouse", portal, label="spouse")
+        journey.step(
+            "a registration is suspended: the spouse missed the video check (art. 27)",
+            lambda: registration.suspend_for_absent_spouse(
+                stage1.married, spouse, stage1.facts["married_lease"]
+            ),
+        )
+        journey.step(
+            "payments up to the purchase price",
+            lambda: registration.pay_to_buyout(applicant, lease, application),
+        )
+        journey.step(
+            "KZhK's head signs the release letter; letter.issued",
+            lambda: registration.release_letter(applicant, lease),
+        )
+        journey.step(
+            "termination and ownership registered after video checks",
+            lambda: registration.terminate_and_transfer(applicant, application, flats["flat_free_1"]),
+        )
+        letter, letter_cms, letter_index = registration.facts["letter"]
+        with ChainClient(_url("chain")) as chain:
+            letter_receipt = chain.receipt(letter_index).encode()
         evidence = {
             "lease": {
                 "doc": stage1.facts["lease_document"],
                 "cms": stage1.facts["lease_cms"],
                 "receipt": stage1.facts["lease_receipt"],
-            }
+            },
+            "release-letter": {"doc": letter, "cms": letter_cms, "receipt": letter_receipt},
         }
         _verify_outside(journey, out, evidence)
     except StepFailed:

@@ -35,15 +35,17 @@ class Stage1:
     applicant: Actor
     guarantor: Actor
     refused: Actor
+    married: Actor
     cadastral_number: str
     second_flat: str  # the refused applicant applies for another flat
+    third_flat: str  # the married applicant's
     price: str
     facts: dict[str, Any] = field(default_factory=dict)
 
     def offer_flat(self) -> dict[str, Any]:
         self.officer.login()
         self.head.login()
-        for cadastral_number in (self.cadastral_number, self.second_flat):
+        for cadastral_number in (self.cadastral_number, self.second_flat, self.third_flat):
             self.officer.post("/v1/flats", {"cadastral_number": cadastral_number, "price": self.price})
         return {"flats": f"{self.cadastral_number}, {self.second_flat}", "price": self.price}
 
@@ -52,6 +54,7 @@ class Stage1:
             "iin,category,phone",
             f"{self.applicant.iin},budget_employee,+77011234503",
             f"{self.refused.iin},socially_vulnerable,+77011234510",
+            f"{self.married.iin},city_forming_employee,+77011234511",
         ]
         loaded = self.officer.call(
             "POST",
@@ -61,6 +64,30 @@ class Stage1:
             headers={"Content-Type": "text/csv"},
         )
         return {"rows_loaded": loaded["rows_loaded"]}
+
+    def married_couple_signs_a_lease(self) -> dict[str, Any]:
+        """A solvent married applicant, no guarantor: the lease signed by applicant and head."""
+        app_id = self._apply(self.married, "900000", self.third_flat)
+        missing = self.married.get(f"/v1/applications/{app_id}")["missing"]
+        for item in [m for m in missing if m.startswith("upload.")]:
+            doc_type = item.removeprefix("upload.")
+            self.married.call(
+                "POST",
+                f"/v1/applications/{app_id}/uploads",
+                data={"doc_type": doc_type},
+                files={"file": (f"{doc_type}.pdf", PDF_PLACEHOLDER, "application/pdf")},
+            )
+        self.married.post(f"/v1/applications/{app_id}/finalise")
+        document = self.married.get_bytes(f"/v1/applications/{app_id}/document")
+        self.married.post(f"/v1/applications/{app_id}/submit", {"cms": self.married.sign(document)})
+        self.officer.post(f"/v1/applications/{app_id}/checks")
+        self.officer.post(f"/v1/applications/{app_id}/decision", {"approve": True})
+        lease = self.married.get(f"/v1/applications/{app_id}/lease")
+        content = self.married.get_bytes(f"/v1/leases/{lease['id']}/document")
+        for signer in (self.married, self.head):
+            signer.post(f"/v1/leases/{lease['id']}/signatures", {"cms": signer.sign(content)})
+        self.facts["married_lease"] = lease["id"]
+        return {"application": app_id, "lease": lease["id"], "marital_status": "married (civil registry)"}
 
     def _apply(self, person: Actor, income: str, cadastral_number: str) -> str:
         person.login()

@@ -73,14 +73,17 @@ async def _check(base_url: str, room_id: str, invitees: list[Invitee]) -> dict[s
                     return await _ok(http.post(f"/v1/rooms/{room_id}/rtc", json=offer, headers=auth[role]))
 
                 await peer.join(signal)
+            everyone = len(present) == len(invitees)
+            # Every slot fills only when everyone came; otherwise there is no one to see in a slot.
             frames_ok = (
-                all([await peer.wait_frames(5, within_s=20) for peer in peers.values()])
-                if len(present) == len(invitees)
-                else True
+                all([await p.wait_frames(5, within_s=20) for p in peers.values()]) if everyone else None
             )
             for role in tokens:
                 await _ok(http.post(f"/v1/rooms/{room_id}/consent", headers=auth[role]))
-            await _ok(http.post(f"/v1/rooms/{room_id}/recording/start", headers=registrar))
+            # Recording needs everyone's consent on screen: with someone missing there is nothing
+            # to record, and the registrar rejects the session instead.
+            if everyone:
+                await _ok(http.post(f"/v1/rooms/{room_id}/recording/start", headers=registrar))
             spouse_present = any(i.role == "spouse" and i.attends for i in invitees)
             has_spouse = any(i.role == "spouse" for i in invitees)
             for role in tokens:
@@ -97,8 +100,9 @@ async def _check(base_url: str, room_id: str, invitees: list[Invitee]) -> dict[s
                         headers=registrar,
                     )
                 )
-            await asyncio.sleep(1.0)  # a second of recorded conversation
-            await _ok(http.post(f"/v1/rooms/{room_id}/recording/stop", headers=registrar))
+            if everyone:
+                await asyncio.sleep(1.0)  # a second of recorded conversation
+                await _ok(http.post(f"/v1/rooms/{room_id}/recording/stop", headers=registrar))
             verdict = (
                 {"decision": "approved"}
                 if spouse_present or not has_spouse

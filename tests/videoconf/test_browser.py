@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.videoconf.conftest import log_in, make_people, schedule
 from pilot.video_peer import PyPeer
+from tests.videoconf.conftest import log_in, make_people, schedule
 from videoconf.client import VideoconfClient
 
 CHROMIUM = "/usr/bin/chromium"

@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 
 from chain.main import create_app as create_chain_app
 from common.eds import CaRevocation, TrustAnchors, validate_cms
+from pilot.video_peer import PyPeer
 from tests.support.live import serve
 from tests.videoconf.conftest import log_in, make_people, schedule
-from pilot.video_peer import PyPeer
 from videoconf.client import VideoconfClient
 from videoconf.config import get_ca, get_settings
 from videoconf.db import get_engine
