@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -182,9 +183,12 @@ def _writer(engine: Engine) -> Engine:
 
 
 class Sequencer:
-    """The single writer thread of this process. `submit` returns a concurrent future of the
-    outcome; `submit_async` (inside an event loop) an asyncio future that the writer settles
-    with one loop wake-up per batch, not one thread hop per append."""
+    """The single writer of this process, as a two-stage pipeline: a verifier thread checks the
+    Ed25519 signatures of whatever has queued up (with one helper thread: libsodium releases the
+    GIL, so both cores work), and the writer thread commits verified batches — the next batch is
+    verified while the previous one commits. `submit` returns a concurrent future of the outcome;
+    `submit_async` (inside an event loop) an asyncio future that the writer settles with one loop
+    wake-up per batch, not one thread hop per append."""
 
     def __init__(
         self,
@@ -201,20 +205,27 @@ class Sequencer:
         self._queue: deque[tuple[Admitted, _Waiter]] = deque()
         self._ready = threading.Condition()
         self._stopping = False
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        # Verified batches waiting for the writer; None closes the pipeline. Bounded, so a slow
+        # database backs appends up into `_queue`, where max_pending turns them away.
+        self._verified: queue.Queue[list[_Checked] | None] = queue.Queue(maxsize=2)
 
     def start(self) -> None:
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="chain-sequencer", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._verify, name="chain-verify", daemon=True),
+            threading.Thread(target=self._write, name="chain-sequencer", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         with self._ready:
             self._stopping = True
             self._ready.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self._threads = []
 
     def submit(self, item: Admitted) -> Future[Appended]:
         future: Future[Appended] = Future()
@@ -229,7 +240,7 @@ class Sequencer:
 
     def _enqueue(self, item: Admitted, waiter: _Waiter) -> None:
         with self._ready:
-            if self._stopping or self._thread is None:
+            if self._stopping or not self._threads:
                 raise Overloaded("the sequencer is not running")
             if len(self._queue) >= self.max_pending:
                 raise Overloaded(f"{len(self._queue)} appends are waiting")
@@ -249,41 +260,59 @@ class Sequencer:
                 batch.append(self._queue.popleft())
             return batch
 
-    def _run(self) -> None:
-        with ThreadPoolExecutor(_VERIFIERS, thread_name_prefix="chain-verify") as verifiers:
-            while True:
-                batch = self._take()
-                if not batch:
-                    return  # stopping and drained
-                items = [item for item, _ in batch]
-                results: list[Appended | BaseException] = verify_signatures(items, verifiers)
-                valid = [item for item, refusal in zip(items, results, strict=True) if refusal is None]
+    def _verify(self) -> None:
+        """Stage 1: the signatures of everything queued, then on to the writer."""
+        with ThreadPoolExecutor(1, thread_name_prefix="chain-verify-helper") as helper:
+            while batch := self._take():
+                refusals = verify_signatures([item for item, _ in batch], helper)
+                self._verified.put([(i, w, r) for (i, w), r in zip(batch, refusals, strict=True)])
+        self._verified.put(None)  # stopping and drained
+
+    def _write(self) -> None:
+        """Stage 2: every verified batch waiting (up to max_batch) in one transaction."""
+        closed = False
+        while not closed:
+            batch = self._verified.get()
+            if batch is None:
+                return
+            while len(batch) < self.max_batch:
                 try:
-                    written = iter(write_batch(self.engine, valid))
-                    results = [next(written) if r is None else r for r in results]
-                except Exception as exc:
-                    _log.exception("sequencer batch of %d failed", len(batch))
-                    failure = Overloaded(f"the log could not commit: {type(exc).__name__}")
-                    results = [failure] * len(batch)
-                _settle([waiter for _, waiter in batch], results)
-                if self._on_commit is not None:
-                    self._on_commit()
+                    more = self._verified.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    closed = True
+                    break
+                batch += more
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Checked]) -> None:
+        results: list[Any] = [refusal for _, _, refusal in batch]
+        try:
+            written = iter(write_batch(self.engine, [item for item, _, refusal in batch if refusal is None]))
+            results = [next(written) if r is None else r for r in results]
+        except Exception as exc:
+            _log.exception("sequencer batch of %d failed", len(batch))
+            results = [Overloaded(f"the log could not commit: {type(exc).__name__}")] * len(batch)
+        _settle([waiter for _, waiter, _ in batch], results)
+        if self._on_commit is not None:
+            self._on_commit()
 
 
-# Ed25519 verification releases the GIL: this many threads check a batch's signatures at once
-# (the machine has two cores), while the event loop keeps serving requests.
-_VERIFIERS = 2
-_INLINE_BELOW = 32  # a small batch is checked on the writer thread: no hand-off to wait for
+_INLINE_BELOW = 32  # a small batch is checked on one thread: no hand-off to wait for
 _BAD_SIGNATURE = "the submitter's signature does not verify"
 
 
-def verify_signatures(items: Sequence[Admitted], pool: ThreadPoolExecutor | None = None) -> list[Any]:
-    """None for each item whose submitter signature verifies, its refusal otherwise."""
-    if pool is None or len(items) < _INLINE_BELOW:
+def verify_signatures(
+    items: Sequence[Admitted], helper: ThreadPoolExecutor | None = None
+) -> list[AdmissionError | None]:
+    """None for each item whose submitter signature verifies, its refusal otherwise. With a
+    helper thread, half the batch is checked there at the same time (Ed25519 releases the GIL)."""
+    if helper is None or len(items) < _INLINE_BELOW:
         return _verify_chunk(items)
-    step = -(-len(items) // _VERIFIERS)
-    chunks = [items[i : i + step] for i in range(0, len(items), step)]
-    return [r for part in pool.map(_verify_chunk, chunks) for r in part]
+    half = len(items) // 2
+    other = helper.submit(_verify_chunk, items[half:])
+    return _verify_chunk(items[:half]) + other.result()
 
 
 def _verify_chunk(items: Sequence[Admitted]) -> list[AdmissionError | None]:
@@ -298,6 +327,7 @@ def _verify_chunk(items: Sequence[Admitted]) -> list[AdmissionError | None]:
 
 
 _Waiter = Future[Appended] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[Appended]"]
+_Checked = tuple[Admitted, _Waiter, "AdmissionError | None"]
 
 
 def _settle(waiters: Sequence[_Waiter], results: Sequence[Appended | BaseException]) -> None:

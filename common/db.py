@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-__all__ = ["is_sqlite", "make_engine", "session_scope"]
+__all__ = ["is_sqlite", "make_engine", "serialise", "session_scope"]
 
 
 def is_sqlite(url: str) -> bool:
@@ -67,3 +67,14 @@ def session_scope(engine: Engine, *, immediate: bool = False) -> Iterator[Sessio
         except BaseException:
             session.rollback()
             raise
+
+
+def serialise(session: Session, name: str) -> None:
+    """Hold a database-wide lock named `name` until the transaction ends.
+
+    Several API workers starting at once (distributed mode) would otherwise race to seed or set
+    up the same rows. PostgreSQL: a transaction-level advisory lock; SQLite: the write lock that a
+    `session_scope(..., immediate=True)` transaction already holds.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})

@@ -114,7 +114,7 @@ class Launcher:
             "--no-access-log",
         ]
         if self.distributed:
-            argv += ["--workers", "2", "--loop", "uvloop", "--http", "httptools"]
+            argv += ["--workers", str(spec.api_workers), "--loop", "uvloop", "--http", "httptools"]
         return argv
 
     def _celery(self, spec: ServiceSpec) -> list[list[str]]:

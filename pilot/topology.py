@@ -17,19 +17,22 @@ class ServiceSpec:
     env_prefix: str
     celery_app: str | None  # "module:attribute" when the service has background work
     migrates: bool = True
+    # API processes in distributed mode; videoconf keeps a room's media in one process
+    api_workers: int = 2
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
 
-def _service(name: str, *, celery: bool = True) -> ServiceSpec:
+def _service(name: str, *, api_workers: int = 2) -> ServiceSpec:
     return ServiceSpec(
         name=name,
         factory=f"{name}.main:create_app",
         port=SERVICE_PORTS[name],
         env_prefix=f"{name.upper()}_",
-        celery_app=f"{name}.tasks:celery_app" if celery else None,
+        celery_app=f"{name}.tasks:celery_app",
+        api_workers=api_workers,
     )
 
 
@@ -40,7 +43,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ),
     _service("chain"),
     _service("consent"),
-    _service("videoconf"),
+    _service("videoconf", api_workers=1),
     _service("registry_gateway"),
     _service("portal"),
 )

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 import registry_gateway
 from common.app import create_service_app
-from common.db import session_scope
+from common.db import serialise, session_scope
 from common.eds.http import pki_router
 from common.migrations import upgrade
 from registry_gateway.api import cases, pages, scenario, state_systems
@@ -29,6 +29,7 @@ _SWEEP_EVERY_S = 60.0
 def _seed() -> None:
     settings = get_settings()
     with session_scope(get_engine(), immediate=True) as session:
+        serialise(session, "registry_gateway.seed")
         seed(session)
         # The credit bureau's subscription: its URL and secret come from the settings.
         subscriber = session.get(WebhookSubscriber, "credit_bureau") or WebhookSubscriber(

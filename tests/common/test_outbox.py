@@ -49,10 +49,15 @@ def _due_now(engine: Any) -> None:
 
 def test_rolled_back_transaction_sends_nothing(engine: Any) -> None:
     sent: list[str] = []
-    with pytest.raises(RuntimeError), session_scope(engine) as session:
-        add_message(session, Outbox, "notice", {"n": 1})
-        after_commit(session, lambda: sent.append("hook"))
-        raise RuntimeError("use case failed")
+
+    def failing_use_case() -> None:
+        with session_scope(engine) as session:
+            add_message(session, Outbox, "notice", {"n": 1})
+            after_commit(session, lambda: sent.append("hook"))
+            raise RuntimeError("use case failed")
+
+    with pytest.raises(RuntimeError):
+        failing_use_case()
     dispatcher = OutboxDispatcher(engine, Outbox, {"notice": lambda _id, _p: sent.append("delivered")})
     assert dispatcher.relay_once() == 0
     assert sent == []

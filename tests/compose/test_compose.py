@@ -62,3 +62,10 @@ def test_each_service_has_its_own_database_and_role(compose: dict) -> None:
         assert f"/rto_{spec.name}\n" in env
         assert f"CREATE DATABASE rto_{spec.name} OWNER {spec.name};" in init
         assert f"{spec.env_prefix}MIGRATE_ON_STARTUP=false" in env
+
+
+def test_api_workers_match_the_launcher(compose: dict) -> None:
+    for spec in SERVICES:
+        command = compose["services"][spec.name]["command"]
+        if "--workers" in command:
+            assert command[command.index("--workers") + 1] == str(spec.api_workers), spec.name
