@@ -81,6 +81,7 @@ def demo(
     ),
     postgres_url: str = typer.Option(DEFAULT_POSTGRES, envvar="RTO_POSTGRES_URL"),
     redis_url: str = typer.Option(DEFAULT_REDIS, envvar="REDIS_URL"),
+    port_offset: int = typer.Option(0, "--port-offset", help="run the services this many ports higher"),
 ) -> None:
     """The whole pilot, end to end, through the HTTP APIs; exit 0 only when every step succeeded."""
     console = Console(stderr=as_json, emoji=False)
@@ -91,6 +92,7 @@ def demo(
         distributed=distributed,
         postgres_url=postgres_url,
         redis_url=redis_url,
+        port_offset=port_offset,
     )
     if as_json:
         typer.echo(json.dumps(journey.summary(), ensure_ascii=False, indent=2, default=str))

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from common.migrations import upgrade
-from pilot.topology import SERVICES, ServiceSpec
+from pilot.topology import SERVICES, ServiceSpec, service_urls, shifted
 
 __all__ = ["Launcher", "distributed_environment", "ensure_postgres_databases"]
 
@@ -86,14 +86,15 @@ class Launcher:
         distributed: bool = False,
         env: dict[str, str] | None = None,
         console: Console | None = None,
-        services: Sequence[ServiceSpec] = SERVICES,
+        services: tuple[ServiceSpec, ...] = SERVICES,
+        port_offset: int = 0,
         quiet: bool = False,
         log_dir: Path | None = None,
     ) -> None:
         self.distributed = distributed
-        self.env = {**os.environ, **(env or {})}
+        self.services = shifted(services, port_offset)
+        self.env = {**os.environ, **service_urls(self.services), **(env or {})}
         self.console = console or Console(stderr=True)
-        self.services = services
         self.quiet = quiet
         self.log_dir = log_dir
         self.processes: list[_Process] = []
@@ -192,7 +193,7 @@ class Launcher:
             if log is not None:
                 log.close()
 
-    def _wait_healthy(self, spec: ServiceSpec, process: _Process, timeout_s: float = 60) -> None:
+    def _wait_healthy(self, spec: ServiceSpec, process: _Process, timeout_s: float = 120) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if process.popen is not None and process.popen.poll() is not None:

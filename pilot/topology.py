@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from common.settings import SERVICE_PORTS
 
-__all__ = ["SERVICES", "ServiceSpec"]
+__all__ = ["SERVICES", "ServiceSpec", "service_urls", "shifted"]
 
 
 @dataclass(frozen=True)
@@ -47,3 +47,16 @@ SERVICES: tuple[ServiceSpec, ...] = (
     _service("registry_gateway"),
     _service("portal"),
 )
+
+
+def shifted(services: tuple[ServiceSpec, ...], offset: int) -> tuple[ServiceSpec, ...]:
+    """The same services `offset` ports higher: a second stack (tests, benches) beside a running one."""
+    return tuple(replace(spec, port=spec.port + offset) for spec in services)
+
+
+def service_urls(services: tuple[ServiceSpec, ...]) -> dict[str, str]:
+    """The environment that tells every process where the others are (`common.settings.service_url`)."""
+    urls = {f"RTO_{spec.name.upper()}_URL": spec.url for spec in services}
+    if "RTO_PORTAL_URL" in urls:
+        urls["PORTAL_PUBLIC_BASE_URL"] = urls["RTO_PORTAL_URL"]
+    return urls

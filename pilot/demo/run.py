@@ -20,12 +20,13 @@ from common.eds import MockCA, Role
 from common.ids import Sex, make_iin
 from common.parties import HOUSING_COMPANY, STATE_CORPORATION
 from common.service_keys import development_key
-from common.settings import SERVICE_PORTS
+from common.settings import service_url
 from pilot.demo.actors import DemoPeople
 from pilot.demo.journey import Journey, StepFailed
 from pilot.demo.stage1 import Stage1
 from pilot.demo.stages23 import Registration
 from pilot.launcher import Launcher, distributed_environment, ensure_postgres_databases
+from pilot.topology import service_urls
 from registry_gateway.client import RegistryGatewayClient
 from registry_gateway.domain.seed import SEED_PROPERTIES
 
@@ -35,7 +36,7 @@ FLAT_PRICE = "15000000.00"
 
 
 def _url(service: str) -> str:
-    return f"http://127.0.0.1:{SERVICE_PORTS[service]}"
+    return service_url(service)
 
 
 def _rto(*args: str) -> subprocess.CompletedProcess[str]:
@@ -94,6 +95,7 @@ def run_demo(
     distributed: bool = False,
     postgres_url: str = "",
     redis_url: str = "",
+    port_offset: int = 0,
 ) -> Journey:
     """Run the journey; with `distributed`, on fresh PostgreSQL databases with Redis and Celery workers."""
     if data_dir.exists():
@@ -106,8 +108,14 @@ def run_demo(
         env |= distributed_environment(postgres_url, redis_url)
     journey = Journey(console, quiet=quiet)
     launcher = Launcher(
-        distributed=distributed, env=env, console=console, quiet=True, log_dir=data_dir / "logs"
+        distributed=distributed,
+        env=env,
+        console=console,
+        quiet=True,
+        log_dir=data_dir / "logs",
+        port_offset=port_offset,
     )
+    os.environ.update(service_urls(launcher.services))  # this process's clients and `rto` subprocesses
     ca = MockCA.open(data_dir / "pki")
     out = data_dir / "evidence"
     out.mkdir()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -26,8 +27,21 @@ REQUIRED_STEPS = (
 
 def _demo(tmp_path: Path, *extra: str) -> dict:
     env = {**os.environ, "RTO_DATA_DIR": str(tmp_path)}
+    # Away from the default ports, so a developer's running `rto up` does not stand in for ours.
+    offset = str(20000 + secrets.randbelow(2000) * 10)
     done = subprocess.run(
-        [sys.executable, "-m", "pilot", "demo", "--json", "--data-dir", str(tmp_path / "demo"), *extra],
+        [
+            sys.executable,
+            "-m",
+            "pilot",
+            "demo",
+            "--json",
+            "--data-dir",
+            str(tmp_path / "demo"),
+            "--port-offset",
+            offset,
+            *extra,
+        ],
         capture_output=True,
         text=True,
         env=env,
