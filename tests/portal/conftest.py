@@ -13,9 +13,10 @@ import httpx
 import pytest
 
 from common.eds import Identity, MockCA, Role
+from common.ids import make_iin
 from portal.config import get_settings
 from tests.conftest import reset_service_caches
-from tests.portal.support import Person, make_iin
+from tests.portal.support import Person
 from tests.support.live import free_port, serve
 
 SERVICES = ("chain", "consent", "registry_gateway", "portal", "outside")

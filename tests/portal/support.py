@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import httpx
 
 from common.eds import IssuedIdentity, KeyStore, dump_p12, sign_detached
-from common.ids import check_digit
 
 _PW = "test-pass"
-
-
-def make_iin(born: date, sex: str, serial: int) -> str:
-    """A valid IIN: birth date, century/sex digit, serial, check digit."""
-    century = {1900: {"M": "3", "F": "4"}, 2000: {"M": "5", "F": "6"}}[born.year // 100 * 100][sex]
-    while True:
-        first11 = f"{born:%y%m%d}{century}{serial:04d}"
-        digit = check_digit(first11)
-        if digit is not None:
-            return first11 + str(digit)
-        serial += 1
 
 
 def sign_with(store: KeyStore, content: bytes) -> str:
