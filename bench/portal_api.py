@@ -126,12 +126,14 @@ def set_up(portal: str, data_dir: Path, users: int) -> tuple[list[User], list[fl
         applicant=people.actor("applicant_single", portal, label="applicant"),
         guarantor=people.actor("guarantor", portal, label="guarantor"),
         refused=people.actor("listed_person", portal, label="listed applicant"),
+        married=people.actor("applicant_married", portal, label="married applicant"),
         cadastral_number=flats[0].cadastral_number,
         second_flat=flats[1].cadastral_number,
+        third_flat=flats[2].cadastral_number,
         price=FLAT_PRICE,
     )
-    stage.offer_flat()  # the first two
-    for flat in flats[2:]:
+    stage.offer_flat()  # the first three
+    for flat in flats[3:]:
         stage.officer.post("/v1/flats", {"cadastral_number": flat.cadastral_number, "price": FLAT_PRICE})
     visitors = [_visitor(ca, portal, i) for i in range(max(0, users - 2))]
     rows = [
