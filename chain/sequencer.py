@@ -1,17 +1,17 @@
 """Sequence and integrate: durable, gap-free indices from one writer, with group commit.
 
-Admitted appends queue up; one thread drains the queue into a single transaction that takes the
+Admitted appends queue up; a verifier thread checks the submitters' signatures of everything
+queued, and the writer thread puts verified batches into a single transaction that takes the
 log's write lock (SQLite BEGIN IMMEDIATE / a PostgreSQL advisory lock, so several processes may
 each run a sequencer), assigns the next indices, links each entry to the previous leaf hash,
 integrates the Merkle tree (storing every new complete subtree) and commits. Only then are the
 callers answered: an acknowledged append is on disk. While one batch commits the next one
-gathers, so the commit cost is shared by every append waiting at that moment.
+gathers and is verified, so the commit cost is shared by every append waiting at that moment.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import queue
 import threading
@@ -61,7 +61,7 @@ def entry_bytes(entry: dict[str, Any]) -> bytes:
 
 def body_hash(canonical_body: bytes) -> bytes:
     """The idempotency key: the same body (whoever sends it, however often) is one entry."""
-    return hashlib.sha256(canonical_body).digest()
+    return sha256(canonical_body).digest()
 
 
 @dataclass(frozen=True, slots=True)
