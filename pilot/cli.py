@@ -3,29 +3,52 @@ verify documents, append to and verify the chain, emulate NCALayer, benchmark.""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from common.app import quiet_expected_warnings
-from pilot import chain_cli, verify_cli
 from pilot.bench_cli import bench
-from pilot.demo.run import run_demo
-from pilot.eds_cli import eds_app, keys_app
-from pilot.launcher import Launcher, distributed_environment, ensure_postgres_databases
-from pilot.signer import DEFAULT_PORT, run_signer
 
 __all__ = ["app"]
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+# Sub-commands imported on first use: an auditor's `rto verify` or `rto chain verify` is a fresh
+# process each time, and importing every service, web server and the demo cost ~2 CPU s apiece.
+_LAZY = {
+    "keys": ("pilot.eds_cli", "keys_app"),
+    "eds": ("pilot.eds_cli", "eds_app"),
+    "chain": ("pilot.chain_cli", "app"),
+    "verify": ("pilot.verify_cli", "verify"),
+}
+
+
+class _LazyGroup(TyperGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *_LAZY]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _LAZY:
+            return super().get_command(ctx, cmd_name)
+        module, attribute = _LAZY[cmd_name]
+        target = getattr(importlib.import_module(module), attribute)
+        if isinstance(target, typer.Typer):  # a sub-app, as `add_typer` would mount it
+            command: click.Command = typer.main.get_group(target)
+        else:  # a plain function: a one-command app is that command
+            single = typer.Typer(add_completion=False)
+            single.command(cmd_name)(target)
+            command = typer.main.get_command(single)
+        command.name = cmd_name
+        return command
+
+
+app = typer.Typer(cls=_LazyGroup, help=__doc__, no_args_is_help=True, add_completion=False)
 quiet_expected_warnings()
-app.add_typer(keys_app, name="keys")
-app.add_typer(eds_app, name="eds")
-app.add_typer(chain_cli.app, name="chain")
-app.command("verify")(verify_cli.verify)
 app.command("bench")(bench)
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -41,6 +64,8 @@ def up(
     redis_url: str = typer.Option(DEFAULT_REDIS, envvar="REDIS_URL", help="broker for --distributed"),
 ) -> None:
     """Start every service on 127.0.0.1 (portal 8000 … stand-ins 8005) until Ctrl-C."""
+    from pilot.launcher import Launcher, distributed_environment, ensure_postgres_databases
+
     env: dict[str, str] = {}
     if distributed:
         ensure_postgres_databases(postgres_url)
@@ -54,6 +79,8 @@ def migrate(
     redis_url: str = typer.Option(DEFAULT_REDIS, envvar="REDIS_URL"),
 ) -> None:
     """Create the per-service PostgreSQL databases and apply every service's migrations (one-shot)."""
+    from pilot.launcher import Launcher, distributed_environment, ensure_postgres_databases
+
     ensure_postgres_databases(postgres_url)
     env = distributed_environment(postgres_url, redis_url)
     os.environ.update(env)
@@ -65,11 +92,13 @@ def migrate(
 def signer(
     p12: list[Path] = typer.Option(..., exists=True, dir_okay=False, help="PKCS#12 key store (repeatable)"),
     password: str = typer.Option(..., prompt=True, hide_input=True),
-    port: int = typer.Option(DEFAULT_PORT, help="NCALayer listens on 13579"),
+    port: int | None = typer.Option(None, help="default 13579, where NCALayer listens"),
     plain_ws: bool = typer.Option(False, "--plain-ws", help="ws:// instead of wss:// (tests only)"),
 ) -> None:
     """A local NCALayer emulator: pages sign through it with keys made by `rto keys`."""
-    run_signer(p12, password, port, plain_ws)
+    from pilot.signer import DEFAULT_PORT, run_signer
+
+    run_signer(p12, password, DEFAULT_PORT if port is None else port, plain_ws)
 
 
 @app.command()
@@ -84,6 +113,8 @@ def demo(
     port_offset: int = typer.Option(0, "--port-offset", help="run the services this many ports higher"),
 ) -> None:
     """The whole pilot, end to end, through the HTTP APIs; exit 0 only when every step succeeded."""
+    from pilot.demo.run import run_demo
+
     console = Console(stderr=as_json, emoji=False)
     journey = run_demo(
         data_dir=data_dir.resolve(),

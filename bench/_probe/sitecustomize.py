@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import mmap
 import os
 import struct
@@ -22,6 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 COUNTERS = (
@@ -68,60 +72,106 @@ def _counting(counters: _Counters, name: str, nested: str | None = None) -> Call
     return wrap
 
 
-def _install(counters: _Counters) -> None:
-    import jwt.algorithms
-    import nacl.signing
-    from cryptography import x509
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509 import ocsp
-    from pyhanko_certvalidator import sig_validate
+def _patches(counters: _Counters) -> dict[str, Callable[[ModuleType], None]]:
+    """Module name → how to wrap its signing and checking functions with counters."""
 
-    import common.eds.cms
-    import common.eds.validate
+    def cms(module: ModuleType) -> None:
+        original = module.async_sign_detached
 
-    original_sign = common.eds.cms.async_sign_detached
-    original_validate = common.eds.validate.async_validate_cms
+        @functools.wraps(original)
+        async def sign(*args: Any, **kwargs: Any) -> Any:
+            counters.add("cms_sign")
+            return await original(*args, **kwargs)
 
-    @functools.wraps(original_sign)
-    async def sign(*args: Any, **kwargs: Any) -> Any:
-        counters.add("cms_sign")
-        return await original_sign(*args, **kwargs)
+        module.async_sign_detached = sign  # before anyone does `from common.eds.cms import …`
 
-    @functools.wraps(original_validate)
-    async def validate(*args: Any, **kwargs: Any) -> Any:
-        token = _inside_validation.set(True)
-        try:
-            reports = await original_validate(*args, **kwargs)
-        finally:
-            _inside_validation.reset(token)
-        counters.add("cms_validate_calls")
-        counters.add("cms_validate_signers", len(reports))
-        return reports
+    def validate(module: ModuleType) -> None:
+        original = module.async_validate_cms
 
-    # Rebind every module-level name that holds an original (`from … import` copies it); the
-    # services import common.eds later and so get the counting versions.
-    swaps = {
-        "async_sign_detached": (original_sign, sign),
-        "async_validate_cms": (original_validate, validate),
+        @functools.wraps(original)
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            token = _inside_validation.set(True)
+            try:
+                reports = await original(*args, **kwargs)
+            finally:
+                _inside_validation.reset(token)
+            counters.add("cms_validate_calls")
+            counters.add("cms_validate_signers", len(reports))
+            return reports
+
+        module.async_validate_cms = counted
+
+    def nacl_signing(module: ModuleType) -> None:
+        module.SigningKey.sign = _counting(counters, "ed25519_sign")(module.SigningKey.sign)
+        module.VerifyKey.verify = _counting(counters, "ed25519_verify")(module.VerifyKey.verify)
+
+    def jwt_algorithms(module: ModuleType) -> None:
+        okp = module.OKPAlgorithm
+        okp.sign = _counting(counters, "jwt_mint")(okp.sign)
+        okp.verify = _counting(counters, "jwt_verify")(okp.verify)
+
+    def x509_signing(*builders: str) -> Callable[[ModuleType], None]:
+        def patch(module: ModuleType) -> None:
+            for name in builders:
+                builder = getattr(module, name)
+                builder.sign = _counting(counters, "rsa_x509_sign", "rsa_x509_sign_in_validation")(
+                    builder.sign
+                )
+
+        return patch
+
+    def sig_validate(module: ModuleType) -> None:
+        validator = module.DefaultSignatureValidator
+        validator.validate_signature = _counting(counters, "rsa_verify", "rsa_verify_in_validation")(
+            validator.validate_signature
+        )
+
+    def rsa(module: ModuleType) -> None:
+        module.generate_private_key = _counting(counters, "rsa_keygen")(module.generate_private_key)
+
+    return {
+        "common.eds.cms": cms,
+        "common.eds.validate": validate,
+        "nacl.signing": nacl_signing,
+        "jwt.algorithms": jwt_algorithms,
+        "cryptography.x509": x509_signing("CertificateBuilder", "CertificateRevocationListBuilder"),
+        "cryptography.x509.ocsp": x509_signing("OCSPResponseBuilder"),
+        "pyhanko_certvalidator.sig_validate": sig_validate,
+        "cryptography.hazmat.primitives.asymmetric.rsa": rsa,
     }
-    for module in list(sys.modules.values()):
-        if (getattr(module, "__name__", "") or "").startswith("common.eds"):
-            for attribute, (original, replacement) in swaps.items():
-                if getattr(module, attribute, None) is original:
-                    setattr(module, attribute, replacement)
 
-    nacl.signing.SigningKey.sign = _counting(counters, "ed25519_sign")(nacl.signing.SigningKey.sign)
-    nacl.signing.VerifyKey.verify = _counting(counters, "ed25519_verify")(nacl.signing.VerifyKey.verify)
-    okp = jwt.algorithms.OKPAlgorithm
-    okp.sign = _counting(counters, "jwt_mint")(okp.sign)
-    okp.verify = _counting(counters, "jwt_verify")(okp.verify)
-    for builder in (x509.CertificateBuilder, x509.CertificateRevocationListBuilder, ocsp.OCSPResponseBuilder):
-        builder.sign = _counting(counters, "rsa_x509_sign", "rsa_x509_sign_in_validation")(builder.sign)
-    validator = sig_validate.DefaultSignatureValidator
-    validator.validate_signature = _counting(counters, "rsa_verify", "rsa_verify_in_validation")(
-        validator.validate_signature
-    )
-    rsa.generate_private_key = _counting(counters, "rsa_keygen")(rsa.generate_private_key)
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Patches a module right after its first import, so the probe imports nothing itself: an
+    `rto chain verify` measured with pyHanko loaded would be measured wrong."""
+
+    def __init__(self, patches: dict[str, Callable[[ModuleType], None]]) -> None:
+        self._patches = patches
+
+    def find_spec(
+        self, name: str, path: Any = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        patch = self._patches.pop(name, None)
+        if patch is None:
+            return None
+        spec = importlib.util.find_spec(name)  # the real finders (this one no longer knows `name`)
+        if spec is None or spec.loader is None:
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            execute(module)
+            patch(module)
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def _install(counters: _Counters) -> None:
+    patches = _patches(counters)
+    for name in [n for n in patches if n in sys.modules]:  # imported before the probe: patch now
+        patches.pop(name)(sys.modules[name])
+    sys.meta_path.insert(0, _AfterImport(patches))
 
 
 def _start() -> None:

@@ -21,6 +21,7 @@ keys are stored unencrypted with mode 0600: this CA exists for development and t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,8 +29,10 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import NameOID
 
+from common.eds._cache import Lru
 from common.eds.errors import EdsError
 from common.eds.identity import Identity
 from common.eds.index import (
@@ -76,6 +79,7 @@ _END_ENTITY_VALIDITY = timedelta(days=365)  # NCA certificates live one year
 _KEY_SIZE = 2048
 # A cached CRL is re-signed once half its validity has passed, so clients never see it stale.
 _CRL_REFRESH_AFTER = CRL_VALIDITY / 2
+_PARSED_KEYS: Lru[bytes, PrivateKeyTypes] = Lru(256)
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,7 +416,12 @@ def _write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
 
 
 def _read_key(path: Path) -> rsa.RSAPrivateKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    # Loading re-checks the RSA key (~50 ms); every MockCA and every `issue` reads keys, so a
+    # key once parsed is found again by the digest of its file's bytes.
+    pem = path.read_bytes()
+    key = _PARSED_KEYS.get(
+        hashlib.sha256(pem).digest(), lambda: serialization.load_pem_private_key(pem, password=None)
+    )
     if not isinstance(key, rsa.RSAPrivateKey):
         raise EdsError("eds.ca.bad_key", f"{path} does not hold an RSA key")
     return key

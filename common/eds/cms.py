@@ -15,13 +15,17 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from asn1crypto import cms, keys
+from asn1crypto.core import Void
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from common.eds._aio import run_sync
 from common.eds._asn1 import to_asn1
+from common.eds._cache import Lru, PerObject
 from common.eds.errors import EdsError
 from common.eds.keystore import KeyStore, load_p12
 
@@ -46,19 +50,7 @@ async def async_sign_detached(
 ) -> bytes:
     """A DER CMS with one SignerInfo over `content` (not embedded), the signer's certificate and
     its issuing CAs (not the root) included. `signing_time` defaults to now."""
-    signer = SimpleSigner(
-        signing_cert=to_asn1(store.certificate),
-        signing_key=keys.PrivateKeyInfo.load(
-            store.private_key.private_bytes(
-                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        ),
-        cert_registry=SimpleCertificateStore.from_certs(
-            [to_asn1(c) for c in store.chain if c.issuer != c.subject]
-        ),
-        embed_roots=False,
-    )
-    content_info = await signer.async_sign_general_data(
+    content_info = await _signer(store).async_sign_general_data(
         content,
         DIGEST_ALGORITHM,
         detached=True,
@@ -66,6 +58,42 @@ async def async_sign_detached(
         signed_attr_settings=PdfCMSSignedAttributes(signing_time=signing_time),
     )
     return content_info.dump()
+
+
+class _LoadedKeySigner(SimpleSigner):
+    """pyHanko's SimpleSigner re-loads its key from DER, with RSA's full consistency check, for
+    every signature (half the cost of a CMS); this one signs with the key already loaded."""
+
+    def __init__(self, store: KeyStore) -> None:
+        super().__init__(
+            signing_cert=to_asn1(store.certificate),
+            signing_key=keys.PrivateKeyInfo.load(
+                store.private_key.private_bytes(
+                    serialization.Encoding.DER,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            ),
+            cert_registry=SimpleCertificateStore.from_certs(
+                [to_asn1(c) for c in store.chain if c.issuer != c.subject]
+            ),
+            embed_roots=False,
+        )
+        self._key = store.private_key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        if mechanism.signature_algo != "rsassa_pkcs1v15":  # what pyHanko picks for RSA; else its own way
+            return super().sign_raw(data, digest_algorithm)
+        return self._key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+
+# One signer per opened key store, for as long as the store object lives (see `load_p12`).
+_SIGNERS: PerObject[_LoadedKeySigner] = PerObject(64)
+
+
+def _signer(store: KeyStore) -> _LoadedKeySigner:
+    return _SIGNERS.get(store, lambda: _LoadedKeySigner(store))
 
 
 def sign_detached(
@@ -136,11 +164,33 @@ def load_signed_data(der: bytes) -> cms.SignedData:
         content_info = cms.ContentInfo.load(der, strict=True)
         if content_info["content_type"].native != "signed_data":
             raise EdsError("eds.cms.not_signed_data", "the CMS is not SignedData")
-        signed_data = content_info["content"]
-        signed_data.native  # noqa: B018 — asn1crypto parses lazily; force it to fail here, not later
+        _vet(content_info["content"])
     except (ValueError, TypeError, KeyError) as exc:
         raise EdsError("eds.cms.malformed", "the CMS cannot be parsed") from exc
-    return signed_data
+    # Handed out from a second, untouched parse: once its natives are computed, asn1crypto
+    # re-encodes every part of a structure built from it (~20 ms for a signer's copy or a merge).
+    return cms.ContentInfo.load(der, strict=True)["content"]
+
+
+# Digests of certificates and SignerInfos (DER) already parsed in full without error.
+_VETTED: Lru[bytes, bool] = Lru(1024)
+
+
+def _vet(signed_data: cms.SignedData) -> None:
+    """Parse everything, as `.native` does, so a malformed CMS fails here and not later.
+
+    Field by field, skipping a certificate or SignerInfo whose exact bytes passed before: a
+    merge re-reads the signatures validated moments ago, and asn1crypto makes a full parse of a
+    signer's part slow (~20 ms: it re-encodes a subtree at every level it converts).
+    """
+    for name in ("version", "digest_algorithms", "encap_content_info"):
+        signed_data[name].native  # noqa: B018 — parsing is the point
+    for name in ("certificates", "crls", "signer_infos"):
+        group = signed_data[name]
+        if isinstance(group, Void):  # an absent optional field
+            continue
+        for item in group:
+            _VETTED.get(hashlib.sha256(item.dump()).digest(), lambda item=item: item.native is not None)
 
 
 def _unique(items: Iterable) -> list:

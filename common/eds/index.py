@@ -7,6 +7,7 @@ runs), so every change is a locked read-modify-write, and readers always see a w
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import tempfile
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from cryptography import x509
 
+from common.eds._cache import Lru
 from common.eds.oids import KeyPurpose
 
 __all__ = [
@@ -119,7 +121,14 @@ class CaState:
 
 
 def read_state(directory: Path) -> CaState:
-    return CaState.from_json(json.loads((directory / _INDEX).read_text()))
+    """A fresh snapshot (callers may change it); the JSON is parsed again only when the file's
+    bytes differ from a version seen before: OCSP answers read the register every time."""
+    raw = (directory / _INDEX).read_bytes()
+    parsed = _PARSED.get(hashlib.sha256(raw).digest(), lambda: CaState.from_json(json.loads(raw)))
+    return replace(parsed, records=dict(parsed.records))
+
+
+_PARSED: Lru[bytes, CaState] = Lru(8)
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -9,9 +10,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from common.eds._cache import Lru, PerObject
 from common.eds.errors import EdsError
 
 __all__ = ["KeyStore", "KeyStoreError", "dump_p12", "load_p12"]
+
+
+_OPENED: Lru[bytes, KeyStore] = Lru(64)
+_DUMPED: PerObject[dict[bytes, bytes]] = PerObject(64)
 
 
 class KeyStoreError(EdsError):
@@ -31,7 +37,16 @@ class KeyStore:
 
 
 def load_p12(data: bytes, password: str | bytes) -> KeyStore:
+    """Open a PKCS#12 file. The same file and password give the same (immutable) KeyStore again
+    from memory: opening re-checks the RSA key, which costs more than a signature."""
     secret = password.encode() if isinstance(password, str) else password
+    # Keyed by a digest of file and password together: neither is kept, nor can the key be
+    # reached without both.
+    key = hashlib.sha256(len(data).to_bytes(8, "big") + data + secret).digest()
+    return _OPENED.get(key, lambda: _open_p12(data, secret))
+
+
+def _open_p12(data: bytes, secret: bytes) -> KeyStore:
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, secret)
     except ValueError as exc:
@@ -45,9 +60,19 @@ def load_p12(data: bytes, password: str | bytes) -> KeyStore:
 
 
 def dump_p12(store: KeyStore, password: str | bytes, friendly_name: str) -> bytes:
+    """The store as a password-protected PKCS#12 file; the same store, password and name give
+    the same file again (encrypting it anew would only change its salt)."""
     secret = password.encode() if isinstance(password, str) else password
     if not secret:
         raise ValueError("a PKCS#12 file must be protected by a password")
+    key = hashlib.sha256(len(secret).to_bytes(8, "big") + secret + friendly_name.encode()).digest()
+    by_password = _DUMPED.get(store, dict)
+    if key not in by_password:
+        by_password[key] = _serialize(store, secret, friendly_name)
+    return by_password[key]
+
+
+def _serialize(store: KeyStore, secret: bytes, friendly_name: str) -> bytes:
     return pkcs12.serialize_key_and_certificates(
         friendly_name.encode(),
         store.private_key,
