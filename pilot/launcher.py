@@ -223,7 +223,7 @@ class Launcher:
             self._wait_healthy(spec, process)
             self.console.print(f"[bold green]✓[/] {spec.name} on {spec.url}")
             for argv in self._celery(spec):
-                self._spawn(f"{spec.name}:{argv[4]}", argv, colours[spec.name])
+                self._spawn(f"{spec.name}:{argv[5]}", argv, colours[spec.name])
 
     def alive(self) -> bool:
         return all(p.popen is not None and p.popen.poll() is None for p in self.processes)
