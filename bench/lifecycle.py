@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -502,16 +501,11 @@ def wait_for_free_ports(within_s: float) -> None:
     """The demo runs on the fixed ports (DESIGN.md §2); another `rto up`/`rto demo` holding them
     would answer for ours, so wait for it to finish, and give up with a clear message."""
     from common.settings import SERVICE_PORTS
+    from pilot.launcher import port_free
 
     deadline = time.monotonic() + within_s
     while True:
-        busy = []
-        for name, port in SERVICE_PORTS.items():
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port))
-                except OSError:
-                    busy.append(f"{name}:{port}")
+        busy = [f"{name}:{port}" for name, port in SERVICE_PORTS.items() if not port_free(port)]
         if not busy:
             return
         if time.monotonic() > deadline:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import httpx
 
+from common.http_client import shared_http
 from common.notes import Signer, Verifier
 from common.witness import Conflict, JsonFileWitnessStore, Witness, WitnessError
 
@@ -64,7 +65,7 @@ class HttpPeer:
 
     def add_checkpoint(self, body: str) -> str:
         try:
-            response = httpx.post(
+            response = shared_http().post(
                 f"{self.url.rstrip('/')}/add-checkpoint", content=body, timeout=self.timeout_s
             )
         except httpx.HTTPError as exc:

@@ -1,11 +1,14 @@
 """The base of every service's `client.py`: httpx with timeouts, a correlation id, a service
 token for the callee's audience, problem+json errors raised as `ServiceError`, and tenacity
-retries for idempotent calls only (safe methods, or a POST carrying an Idempotency-Key)."""
+retries for idempotent calls only (safe methods, or a POST carrying an Idempotency-Key).
+
+Every client of a process sends through one pooled `httpx.Client` (`shared_http`): keep-alive
+connections are reused across calls and threads instead of each call opening its own."""
 
 from __future__ import annotations
 
 import functools
-import ssl
+import os
 from typing import Any
 
 import httpx
@@ -21,7 +24,7 @@ from common.correlation import HEADER, current_correlation_id
 from common.service_auth import mint_service_token
 from common.service_keys import ServiceKey
 
-__all__ = ["DEFAULT_TIMEOUT", "ServiceClient", "ServiceError", "ServiceUnavailable"]
+__all__ = ["DEFAULT_TIMEOUT", "ServiceClient", "ServiceError", "ServiceUnavailable", "shared_http"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 _IDEMPOTENT = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
@@ -63,10 +66,16 @@ def _wait(state: RetryCallState) -> float:
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
-    # httpx builds a fresh context for every Client, loading the whole CA bundle (~50 ms CPU):
-    # with a client per call that was most of a service's CPU. One shared context, made alike.
-    return httpx.create_ssl_context()
+def _pooled_client(pid: int) -> httpx.Client:
+    del pid  # part of the cache key only: a forked worker must not share its parent's sockets
+    # httpx builds a TLS context per Client, loading the whole CA bundle (~50 ms CPU), and a
+    # Client per call also meant a TCP connection per call.
+    return httpx.Client(timeout=DEFAULT_TIMEOUT)
+
+
+def shared_http() -> httpx.Client:
+    """This process's pooled client, for absolute URLs (httpx.Client is thread-safe)."""
+    return _pooled_client(os.getpid())
 
 
 class ServiceClient:
@@ -86,12 +95,14 @@ class ServiceClient:
         self.base_url = base_url.rstrip("/")
         self._caller_key = caller_key
         self._attempts = attempts
-        self._http = httpx.Client(
-            base_url=self.base_url, timeout=timeout, transport=transport, verify=_tls_context()
-        )
+        self._timeout = timeout
+        # A test's transport gets a client of its own; otherwise the process's pool serves.
+        self._own_http = httpx.Client(transport=transport) if transport is not None else None
+        self._http = self._own_http or shared_http()
 
     def close(self) -> None:
-        self._http.close()
+        if self._own_http is not None:
+            self._own_http.close()
 
     def __enter__(self) -> ServiceClient:
         return self
@@ -131,7 +142,9 @@ class ServiceClient:
         self, method: str, path: str, headers: dict[str, str], kwargs: dict[str, Any]
     ) -> httpx.Response:
         try:
-            response = self._http.request(method, path, headers=headers, **kwargs)
+            response = self._http.request(
+                method, self.base_url + path, headers=headers, timeout=self._timeout, **kwargs
+            )
         except httpx.TransportError as exc:
             raise ServiceUnavailable(0, {"code": "unavailable", "detail": str(exc)}) from exc
         if response.status_code < 400:

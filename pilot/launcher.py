@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from common.migrations import upgrade
 from pilot.topology import SERVICES, ServiceSpec, service_urls, shifted
 
-__all__ = ["Launcher", "distributed_environment", "ensure_postgres_databases"]
+__all__ = ["Launcher", "distributed_environment", "ensure_postgres_databases", "port_free"]
 
 _COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red", "bright_cyan", "bright_magenta")
 
@@ -61,7 +61,9 @@ def ensure_postgres_databases(postgres_url: str, *, fresh: bool = False) -> None
     admin.dispose()
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
+    """Whether a server could bind `port` now (SO_REUSEADDR, as uvicorn binds: connections
+    still in TIME_WAIT from a previous run do not count)."""
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -212,7 +214,7 @@ class Launcher:
         # No service calls another while starting, so all start at once; the health gate then
         # holds the caller until every one answers, in dependency order.
         # Another program on a port would answer the health check in our place: refuse to start.
-        taken = [spec for spec in self.services if not _port_free(spec.port)]
+        taken = [spec for spec in self.services if not port_free(spec.port)]
         if taken:
             raise RuntimeError("ports in use: " + ", ".join(f"{s.name} {s.port}" for s in taken))
         colours = {spec.name: _COLOURS[i % len(_COLOURS)] for i, spec in enumerate(self.services)}

@@ -17,7 +17,7 @@ from standardwebhooks import Webhook
 from chain.client import ChainClient
 from common.canonical import canonical_bytes
 from common.db import session_scope
-from common.http_client import ServiceClient, ServiceError, ServiceUnavailable
+from common.http_client import ServiceClient, ServiceError, ServiceUnavailable, shared_http
 from common.outbox import PermanentDeliveryError
 from common.settings import service_url
 from registry_gateway.config import get_service_key
@@ -159,7 +159,7 @@ def deliver_bureau(message_id: str, payload: dict[str, Any]) -> None:
         "webhook-signature": Webhook(secret).sign(message_id, sent_at, body),
         "content-type": "application/json",
     }
-    response = httpx.post(url, content=body.encode(), headers=headers, timeout=_WEBHOOK_TIMEOUT)
+    response = shared_http().post(url, content=body.encode(), headers=headers, timeout=_WEBHOOK_TIMEOUT)
     if response.status_code == 410:  # Standard Webhooks: the endpoint asks to be disabled
         with session_scope(get_engine()) as session:
             stored = session.get(WebhookSubscriber, payload["subscriber_id"])

@@ -4,12 +4,10 @@ is written back to the lease or signed document it records."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-import httpx
-
 from common.db import session_scope
+from common.http_client import shared_http
 from common.outbox import BackgroundRelay, OutboxDispatcher, PermanentDeliveryError
 from common.settings import service_url
 from portal.db import get_engine
@@ -21,15 +19,9 @@ __all__ = ["dispatcher", "start_background_relay"]
 _TARGETS: dict[str, Any] = {"lease": Lease, "signed_document": SignedDocument}
 
 
-@cache
-def _sms_gateway(base_url: str) -> httpx.Client:
-    # One client for every SMS: `httpx.post` builds a client, TLS context and all (~50 ms), per call.
-    return httpx.Client(base_url=base_url, timeout=10)
-
-
 def _send_sms(message_id: str, payload: dict[str, Any]) -> None:
-    response = _sms_gateway(service_url("outside")).post(
-        "/v1/sms",
+    response = shared_http().post(
+        f"{service_url('outside')}/v1/sms",
         json={
             "to": payload["to"],
             "text": payload["text"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel
@@ -106,8 +107,8 @@ def test_errors_are_problem_json_with_stable_codes(shop_url: str) -> None:
             client.post_json("/items", {"quantity": "many"})
         assert error.value.status == 422
         assert error.value.code == "request.invalid"
-        response = client._http.post(
-            "/items", content=b"{not json", headers={"content-type": "application/json"}
+        response = httpx.post(
+            f"{shop_url}/items", content=b"{not json", headers={"content-type": "application/json"}
         )
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
