@@ -482,6 +482,7 @@ def report(
                 "name": s.name,
                 "wall_s": _r(s.wall_s),
                 "machine_s": _r(sum(s.cpu.values())),
+                "machine_by_process_s": {k: _r(v) for k, v in sorted(s.cpu.items()) if v >= 0.005},
                 "floor_s": _r(sum(floor_seconds(_per_op(s.counts), units).values())),
                 "counts": {k: v for k, v in _per_op(s.counts).items() if v},
                 "video_checks_machine_s": _r(sum(sum(v.cpu.values()) for v in s.video_checks)),

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from chain.schemas import AppendResult
 from common.canonical import canonical_bytes
 from common.entries import build_body, sign_body
-from common.http_client import ServiceClient
+from common.http_client import ServiceClient, ServiceError, ServiceUnavailable
+from common.outbox import PermanentDeliveryError
 
 __all__ = ["ChainClient", "sha256_hex"]
+
+# Refusals worth retrying besides ServiceUnavailable (unreachable, 502/503/504): the request
+# timed out or came too early or too often. Every other refusal would refuse the same body again.
+_TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
 
 def sha256_hex(data: bytes) -> str:
@@ -48,6 +55,29 @@ class ChainClient(ServiceClient):
         return AppendResult.model_validate(
             self.post_json("/v1/entries", {"body": body, "sig": sig}, idempotency_key=key)
         )
+
+    def append_payload(self, payload: Mapping[str, Any]) -> AppendResult:
+        """Append the entry an outbox message describes, for the sender's outbox handler.
+
+        `payload` carries `kind`, `ref`, `doc_sha256`, `media_type`, `evidence` and `submitted_at`
+        (ISO 8601, fixed when the message was queued, so a retry sends the same body and lands on
+        the same index); other keys are the sender's own and ignored here. A transient failure is
+        raised as it is, for the outbox to retry with backoff; any other refusal is raised as
+        PermanentDeliveryError, which stops the retries.
+        """
+        try:
+            return self.append(
+                kind=payload["kind"],
+                ref=dict(payload["ref"]),
+                doc_sha256=payload["doc_sha256"],
+                media_type=payload["media_type"],
+                evidence=list(payload["evidence"]),
+                submitted_at=datetime.fromisoformat(payload["submitted_at"]),
+            )
+        except ServiceError as exc:
+            if isinstance(exc, ServiceUnavailable) or exc.status in _TRANSIENT_STATUSES:
+                raise
+            raise PermanentDeliveryError(f"chain refused {payload['kind']}: {exc}") from exc
 
     def receipt(self, index: int) -> str:
         """The C2SP tlog-proof receipt of an entry (text), once a cosigned checkpoint covers it."""

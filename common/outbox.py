@@ -4,8 +4,13 @@ receiver is down, and nothing is sent for a rolled-back change.
 
 Delivery is at-least-once with exponential backoff (for 48 hours); receivers deduplicate by the
 message id, which is what makes each notice arrive exactly once. A message is claimed with an
-atomic UPDATE before delivery, so concurrent relays (several Celery workers, or a worker and the
-periodic sweep) never deliver it at the same moment.
+atomic conditional UPDATE before delivery, so concurrent relays (several Celery workers, the beat
+sweep, the API processes' fallback sweeps) never deliver it at the same moment.
+
+`OutboxRelay` is the wiring every service shares: what a commit that added messages does (wake
+the in-process relay, or enqueue a Celery task per message), and the relay thread of its API
+process — the only deliverer in embedded mode, a slow fallback sweep in distributed mode so that
+progress never depends on the broker or its worker.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import logging
 import random
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,10 +29,12 @@ from sqlmodel import Field, Session, SQLModel
 from common.db import session_scope
 
 __all__ = [
+    "FALLBACK_SWEEP_S",
     "GIVE_UP_AFTER",
     "BackgroundRelay",
     "OutboxDispatcher",
     "OutboxFields",
+    "OutboxRelay",
     "PermanentDeliveryError",
     "add_message",
     "after_commit",
@@ -37,7 +44,11 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 GIVE_UP_AFTER = timedelta(hours=48)
-_CLAIM_FOR = timedelta(seconds=60)
+# Longer than the slowest handler (4 attempts × 10 s timeouts, with backoff: ~45 s).
+_CLAIM_FOR = timedelta(seconds=120)
+# Distributed mode: how often an API process sweeps, and how long a message must have been due
+# before that sweep takes it (until then it is the broker's and its worker's).
+FALLBACK_SWEEP_S = 5.0
 
 
 def _now() -> datetime:
@@ -141,6 +152,10 @@ class OutboxDispatcher:
         self.handlers = handlers
 
     def _claim(self, message_id: str) -> OutboxFields | None:
+        # One conditional UPDATE, so one claimer wins across threads and processes: SQLite's
+        # BEGIN IMMEDIATE serialises writers; on PostgreSQL (READ COMMITTED) a second UPDATE of the
+        # row waits for the first to commit, then re-checks the WHERE against the new version,
+        # whose claimed_until is in the future, and changes nothing.
         now = _now()
         table = self.model.__table__  # type: ignore[attr-defined]
         with session_scope(self.engine, immediate=True) as session:
@@ -192,7 +207,8 @@ class OutboxDispatcher:
                     stored.next_attempt_at = now + backoff(stored.attempts)
         return error is None
 
-    def due(self, limit: int = 100) -> list[str]:
+    def due(self, limit: int = 100, *, overdue_by: timedelta = timedelta(0)) -> list[str]:
+        """Messages due (for at least `overdue_by`) and not claimed, the longest due first."""
         table = self.model.__table__  # type: ignore[attr-defined]
         now = _now()
         with Session(self.engine) as session:
@@ -201,7 +217,7 @@ class OutboxDispatcher:
                 .where(
                     table.c.delivered_at.is_(None),
                     table.c.failed_at.is_(None),
-                    table.c.next_attempt_at <= now,
+                    table.c.next_attempt_at <= now - overdue_by,
                     or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
                 )
                 .order_by(table.c.next_attempt_at)
@@ -209,16 +225,19 @@ class OutboxDispatcher:
             ).scalars()
             return list(rows)
 
-    def relay_once(self, limit: int = 100) -> int:
-        return sum(1 for message_id in self.due(limit) if self.deliver(message_id))
+    def relay_once(self, limit: int = 100, *, overdue_by: timedelta = timedelta(0)) -> int:
+        return sum(1 for message_id in self.due(limit, overdue_by=overdue_by) if self.deliver(message_id))
 
 
 class BackgroundRelay:
-    """Embedded mode (no broker): a daemon thread that delivers due messages, woken after commits."""
+    """A daemon thread that delivers due messages every `interval_s`, and at once when notified."""
 
-    def __init__(self, dispatcher: OutboxDispatcher, interval_s: float = 1.0) -> None:
+    def __init__(
+        self, dispatcher: OutboxDispatcher, interval_s: float = 1.0, *, overdue_by: timedelta = timedelta(0)
+    ) -> None:
         self.dispatcher = dispatcher
         self.interval_s = interval_s
+        self.overdue_by = overdue_by
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -243,6 +262,79 @@ class BackgroundRelay:
             self._wake.wait(self.interval_s)
             self._wake.clear()
             try:
-                self.dispatcher.relay_once()
+                self.dispatcher.relay_once(overdue_by=self.overdue_by)
             except Exception:
                 _log.exception("outbox relay sweep failed")
+
+
+class OutboxRelay:
+    """How one service's outbox leaves a process: create one per service, hand `notify` (or
+    `watch`) to its use cases, and run `start`/`stop` in the API process's lifespan.
+
+    * Embedded mode (no broker): `start` runs a BackgroundRelay every `interval_s`, and `notify`
+      wakes it after each commit that added messages.
+    * Distributed mode: `notify` hands each new message id to `enqueue` (the service's Celery
+      `deliver` task: the fast path), while `start` still runs a BackgroundRelay in the API
+      process, every FALLBACK_SWEEP_S, taking only messages due for that long — what a stopped
+      broker lost or a stuck worker left (a worker may stay deaf after Redis restarts: celery
+      #8030/#8091). The claim keeps the paths from delivering a message twice.
+
+    Celery workers use `notify` too (their handlers may queue messages) but run no relay thread.
+    """
+
+    def __init__(
+        self,
+        model: type[OutboxFields],
+        dispatcher: Callable[[], OutboxDispatcher],
+        *,
+        enqueue: Callable[[str], None],
+        distributed: Callable[[], bool],
+        interval_s: float = 1.0,
+        fallback_interval_s: float = FALLBACK_SWEEP_S,
+    ) -> None:
+        self.model = model
+        self._dispatcher = dispatcher
+        self._enqueue = enqueue
+        self._distributed = distributed
+        self.interval_s = interval_s
+        self.fallback_interval_s = fallback_interval_s
+        self._lock = threading.Lock()
+        self._relay: BackgroundRelay | None = None
+
+    def start(self, *, interval_s: float | None = None) -> None:
+        """Start this process's relay thread (once; again after `stop`, as a lifespan may rerun);
+        `interval_s` overrides the embedded mode's period."""
+        with self._lock:
+            if self._relay is not None:
+                return
+            if self._distributed():
+                fallback = self.fallback_interval_s
+                relay = BackgroundRelay(
+                    self._dispatcher(), interval_s=fallback, overdue_by=timedelta(seconds=fallback)
+                )
+            else:
+                relay = BackgroundRelay(self._dispatcher(), interval_s=interval_s or self.interval_s)
+            relay.start()
+            self._relay = relay
+
+    def stop(self) -> None:
+        with self._lock:
+            relay, self._relay = self._relay, None
+        if relay is not None:
+            relay.stop()
+
+    def notify(self, message_ids: Sequence[str]) -> None:
+        """A commit added `message_ids`: enqueue them (distributed) or wake the relay (embedded)."""
+        if not self._distributed():
+            if self._relay is not None:
+                self._relay.notify()
+            return
+        try:
+            for message_id in message_ids:
+                self._enqueue(message_id)
+        except Exception as exc:  # the broker is down: the fallback sweep delivers them
+            _log.warning("outbox %s not enqueued (%s); the sweep will deliver it", list(message_ids), exc)
+
+    def watch(self, session: Session) -> None:
+        """Call `notify` after each commit of `session` that added messages of this outbox."""
+        on_new_messages(session, self.model, self.notify)

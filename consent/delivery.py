@@ -4,14 +4,14 @@
 * `requester.callback` — the status change to `<requester>/v1/callbacks/consent`;
 * `sms` — the one-time code to the SMS stand-in (`<outside>/v1/sms`).
 
-A handler raises to be retried with backoff, or PermanentDeliveryError to stop.
+A handler raises to be retried with backoff, or PermanentDeliveryError to stop. `enqueue_delivery`
+is the distributed fast path that `common.outbox.OutboxRelay` calls after commit (see main.py).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from chain.client import ChainClient
@@ -22,7 +22,7 @@ from common.settings import service_url
 from consent.models import Outbox
 from consent.service import TOPIC_CALLBACK, TOPIC_CHAIN, TOPIC_SMS, ConsentService
 
-__all__ = ["make_dispatcher"]
+__all__ = ["enqueue_delivery", "make_dispatcher"]
 
 _log = logging.getLogger(__name__)
 Handler = Callable[[str, dict[str, Any]], None]
@@ -47,17 +47,7 @@ def _chain_handler(service: ConsentService, key: ServiceKey) -> Handler:
     chain = ChainClient(service_url("chain"), caller_key=key, attempts=1)
 
     def handle(_message_id: str, payload: dict[str, Any]) -> None:
-        try:
-            result = chain.append(
-                kind=payload["kind"],
-                ref=payload["ref"],
-                doc_sha256=payload["doc_sha256"],
-                media_type=payload["media_type"],
-                evidence=payload["evidence"],
-                submitted_at=datetime.fromisoformat(payload["submitted_at"]),
-            )
-        except ServiceError as exc:
-            _permanent_unless_transient(exc, f"chain append for consent {payload['consent_id']}")
+        result = chain.append_payload(payload)
         service.store_chain_index(payload["consent_id"], payload["store_index_in"], result.index)
 
     return handle
@@ -91,6 +81,12 @@ def _sms_handler(key: ServiceKey) -> Handler:
             _permanent_unless_transient(exc, f"SMS for consent {payload.get('ref')}")
 
     return handle
+
+
+def enqueue_delivery(message_id: str) -> None:
+    from consent.tasks import deliver  # the tasks module imports this one
+
+    deliver.delay(message_id)
 
 
 def make_dispatcher(service: ConsentService, key: ServiceKey) -> OutboxDispatcher:

@@ -9,12 +9,13 @@ from fastapi import FastAPI
 import consent
 from common.app import create_service_app
 from common.migrations import upgrade
-from common.outbox import BackgroundRelay
+from common.outbox import OutboxRelay
 from common.service_auth import ServiceTokenVerifier
 from consent.api import cases, consents, pages
 from consent.config import get_service_key, get_settings
 from consent.db import get_engine
-from consent.delivery import make_dispatcher
+from consent.delivery import enqueue_delivery, make_dispatcher
+from consent.models import Outbox
 from consent.service import ConsentService
 from consent.signatures import SubjectSignatureVerifier
 
@@ -25,32 +26,19 @@ def create_app() -> FastAPI:
     settings = get_settings()
     engine = get_engine()
     key = get_service_key()
-    relay: BackgroundRelay | None = None
-
-    def dispatch(message_ids: list[str]) -> None:
-        if relay is not None:
-            relay.notify()
-            return
-        from consent.tasks import deliver
-
-        for message_id in message_ids:
-            deliver.delay(message_id)
-
-    service = ConsentService(engine, settings, dispatch)
-    if not settings.distributed:
-        relay = BackgroundRelay(make_dispatcher(service, key), interval_s=1.0)
+    # The relay's handlers need the service and the service hands its commits to the relay:
+    # the dispatcher is built when the relay starts, by then `service` exists.
+    relay = OutboxRelay(
+        Outbox,
+        lambda: make_dispatcher(service, key),
+        enqueue=enqueue_delivery,
+        distributed=lambda: settings.distributed,
+    )
+    service = ConsentService(engine, settings, relay.notify)
 
     def migrate() -> None:
         if settings.migrate_on_startup:
             upgrade("consent", settings.effective_database_url)
-
-    def start_relay() -> None:
-        if relay is not None:
-            relay.start()
-
-    def stop_relay() -> None:
-        if relay is not None:
-            relay.stop()
 
     app = create_service_app(
         name="consent",
@@ -59,8 +47,8 @@ def create_app() -> FastAPI:
         engine=engine,
         key=key,
         routers=[consents.router, cases.router, pages.router],
-        on_startup=[migrate, start_relay],
-        on_shutdown=[stop_relay],
+        on_startup=[migrate, relay.start],
+        on_shutdown=[relay.stop],
     )
     app.state.consents = service
     app.state.relay = relay

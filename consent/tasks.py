@@ -1,8 +1,9 @@
 """Celery tasks of the consent service (thin: they call the outbox dispatcher).
 
 Distributed mode: `deliver` is enqueued after each commit for the new messages, and `sweep`
-(Celery beat, every 5 s) retries whatever is due. Embedded mode uses a BackgroundRelay thread
-instead (see main.py), so a fresh machine needs no broker.
+(Celery beat, every 5 s) retries whatever is due; each API process sweeps too, as a fallback when
+the broker or this worker is stuck. Embedded mode uses the API's relay thread alone (see main.py,
+`common.outbox.OutboxRelay`), so a fresh machine needs no broker.
 """
 
 from __future__ import annotations

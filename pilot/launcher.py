@@ -1,5 +1,7 @@
 """`rto up`: every service as its own process on 127.0.0.1, started in dependency order and
-health-gated, with one prefixed log stream per process; Ctrl-C (or any process dying) stops all.
+health-gated, with one prefixed log stream per process; Ctrl-C (or an API process dying) stops
+all. A Celery worker or beat that exits is started again (as compose's `restart: unless-stopped`
+does): a worker can die when Redis drops mid-task, and the outbox keeps its messages meanwhile.
 
 Embedded (default): SQLite files under RTO_DATA_DIR, background work in-process.
 Distributed: a PostgreSQL database per service, Redis as broker, Celery workers per service
@@ -77,8 +79,14 @@ def port_free(port: int) -> bool:
 class _Process:
     label: str
     argv: list[str]
+    colour: str = ""
+    restartable: bool = False  # a Celery process: started again when it exits
+    restarts: list[float] = field(default_factory=list, repr=False)  # monotonic times
     popen: subprocess.Popen[bytes] | None = None
     pump: threading.Thread | None = field(default=None, repr=False)
+
+
+_RESTARTS_PER_MINUTE = 5  # more than this and the process stays down (it is broken, not unlucky)
 
 
 class Launcher:
@@ -100,6 +108,8 @@ class Launcher:
         self.quiet = quiet
         self.log_dir = log_dir
         self.processes: list[_Process] = []
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
 
     def _uvicorn(self, spec: ServiceSpec) -> list[str]:
         argv = [
@@ -164,15 +174,38 @@ class Launcher:
                 if url:
                     upgrade(spec.name, url)
 
-    def _spawn(self, label: str, argv: list[str], colour: str) -> _Process:
-        process = _Process(label, argv)
-        process.popen = subprocess.Popen(
-            argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        process.pump = threading.Thread(target=self._pump, args=(process, colour), daemon=True)
-        process.pump.start()
+    def _spawn(self, label: str, argv: list[str], colour: str, *, restartable: bool = False) -> _Process:
+        process = _Process(label, argv, colour, restartable)
+        self._run(process)
         self.processes.append(process)
         return process
+
+    def _run(self, process: _Process) -> None:
+        process.popen = subprocess.Popen(
+            process.argv,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        process.pump = threading.Thread(target=self._pump, args=(process, process.colour), daemon=True)
+        process.pump.start()
+
+    def _supervise(self) -> None:
+        """Start exited Celery processes again, at most _RESTARTS_PER_MINUTE times a minute."""
+        while not self._stopping.wait(1.0):
+            for process in list(self.processes):
+                if not process.restartable or process.popen is None or process.popen.poll() is None:
+                    continue
+                now = time.monotonic()
+                process.restarts = [t for t in process.restarts if now - t < 60]
+                if len(process.restarts) >= _RESTARTS_PER_MINUTE:
+                    continue
+                process.restarts.append(now)
+                self.console.print(
+                    f"[yellow]{process.label} exited with {process.popen.returncode}; starting it again[/]"
+                )
+                self._run(process)
 
     def _pump(self, process: _Process, colour: str) -> None:
         assert process.popen is not None
@@ -225,12 +258,23 @@ class Launcher:
             self._wait_healthy(spec, process)
             self.console.print(f"[bold green]✓[/] {spec.name} on {spec.url}")
             for argv in self._celery(spec):
-                self._spawn(f"{spec.name}:{argv[5]}", argv, colours[spec.name])
+                self._spawn(f"{spec.name}:{argv[5]}", argv, colours[spec.name], restartable=True)
+        if self.distributed:
+            self._stopping.clear()
+            self._supervisor = threading.Thread(target=self._supervise, name="supervisor", daemon=True)
+            self._supervisor.start()
 
     def alive(self) -> bool:
-        return all(p.popen is not None and p.popen.poll() is None for p in self.processes)
+        """Every API process runs (Celery processes are restarted by the supervisor)."""
+        return all(
+            p.popen is not None and p.popen.poll() is None for p in self.processes if not p.restartable
+        )
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join(timeout=5)
+            self._supervisor = None
         for process in reversed(self.processes):
             if process.popen is not None and process.popen.poll() is None:
                 os.killpg(process.popen.pid, signal.SIGTERM)

@@ -10,7 +10,6 @@ from fastapi.staticfiles import StaticFiles
 import portal
 from common.app import create_service_app
 from common.migrations import upgrade
-from common.outbox import BackgroundRelay
 from portal.api import (
     applications,
     auth,
@@ -26,8 +25,7 @@ from portal.api import (
 )
 from portal.config import get_service_key, get_settings
 from portal.db import get_engine
-from portal.service.base import set_waker
-from portal.service.relay import start_background_relay
+from portal.service.relay import relay
 
 __all__ = ["create_app"]
 
@@ -35,23 +33,15 @@ __all__ = ["create_app"]
 def create_app() -> FastAPI:
     settings = get_settings()
     engine = get_engine()
-    relay: list[BackgroundRelay] = []
 
     def migrate() -> None:
         if settings.migrate_on_startup:
             upgrade("portal", settings.effective_database_url)
 
     def start_relay() -> None:
-        # Embedded mode: the outbox is delivered by a thread; distributed mode uses Celery beat.
-        if settings.background_relay and not settings.distributed:
-            relay.append(start_background_relay())
-            set_waker(relay[0].notify)
-
-    def stop_relay() -> None:
-        for running in relay:
-            running.stop()
-        relay.clear()
-        set_waker(None)
+        # The outbox's thread: its deliverer in embedded mode, a fallback sweep when distributed.
+        if settings.background_relay:
+            relay.start()
 
     app = create_service_app(
         name="portal",
@@ -73,7 +63,7 @@ def create_app() -> FastAPI:
             pages_registration.router,
         ],
         on_startup=[migrate, start_relay],
-        on_shutdown=[stop_relay],
+        on_shutdown=[relay.stop],
     )
     app.mount("/static", StaticFiles(directory=Path(portal.__file__).parent / "static"), name="static")
     return app

@@ -2,7 +2,8 @@
 
 Distributed mode (`REDIS_URL` set): `deliver` is enqueued after each commit for the messages it
 added (`portal.service.base.transaction`), and `sweep` (Celery beat, every 5 s) retries whatever
-is due. Embedded mode uses a BackgroundRelay thread instead (see main.py).
+is due; each API process sweeps too, as a fallback when the broker or this worker is stuck.
+Embedded mode uses the API's relay thread alone (`portal.service.relay`).
 """
 
 from __future__ import annotations

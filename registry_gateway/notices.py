@@ -67,19 +67,7 @@ def deliver_chain(message_id: str, payload: dict[str, Any]) -> None:
             raise RuntimeError(f"case {lease_case} has no encumbrance.registered entry yet")
         ref["encumbrance_index"] = str(index)
     with ChainClient(service_url("chain"), caller_key=get_service_key()) as chain:
-        try:
-            result = chain.append(
-                kind=payload["kind"],
-                ref=ref,
-                doc_sha256=payload["doc_sha256"],
-                media_type=payload["media_type"],
-                evidence=payload["evidence"],
-                submitted_at=datetime.fromisoformat(payload["submitted_at"]),
-            )
-        except ServiceUnavailable:
-            raise
-        except ServiceError as exc:
-            raise PermanentDeliveryError(f"chain refused {payload['kind']}: {exc.code}") from exc
+        result = chain.append_payload({**payload, "ref": ref})
     with session_scope(get_engine()) as session:
         case = session.get(Case, payload["case_id"])
         if case is not None:

@@ -1,5 +1,6 @@
 """The outbox of the gateway: messages are written in the use case's transaction and delivered
-after commit — by Celery workers when a broker is configured, else by an in-process relay."""
+after commit (`common.outbox.OutboxRelay`) — by Celery workers when a broker is configured, with
+the API process's fallback sweep behind them, else by the in-process relay."""
 
 from __future__ import annotations
 
@@ -8,14 +9,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from common.outbox import BackgroundRelay, OutboxDispatcher, add_message, after_commit
+from common.outbox import OutboxDispatcher, OutboxRelay, add_message, after_commit
 from registry_gateway.config import get_settings
 from registry_gateway.db import get_engine
 from registry_gateway.models import Outbox
 
-__all__ = ["dispatcher", "enqueue", "start_relay", "stop_relay"]
-
-_relay: BackgroundRelay | None = None
+__all__ = ["dispatcher", "enqueue", "relay", "start_relay", "stop_relay"]
 
 
 def dispatcher() -> OutboxDispatcher:
@@ -24,33 +23,29 @@ def dispatcher() -> OutboxDispatcher:
     return OutboxDispatcher(get_engine(), Outbox, HANDLERS)
 
 
+def _deliver_later(message_id: str) -> None:
+    from registry_gateway.tasks import deliver  # the tasks module imports this one
+
+    deliver.delay(message_id)
+
+
+relay = OutboxRelay(
+    Outbox, dispatcher, enqueue=_deliver_later, distributed=lambda: get_settings().distributed
+)
+
+
 def enqueue(
     session: Session, topic: str, payload: Mapping[str, Any], *, message_id: str | None = None
 ) -> str:
     message = add_message(session, Outbox, topic, payload, message_id=message_id)
     message_id = message.id
-    after_commit(session, lambda: _kick(message_id))
+    after_commit(session, lambda: relay.notify([message_id]))
     return message_id
 
 
-def _kick(message_id: str) -> None:
-    if get_settings().distributed:
-        from registry_gateway.tasks import deliver
-
-        deliver.delay(message_id)
-    elif _relay is not None:
-        _relay.notify()
-
-
 def start_relay() -> None:
-    global _relay
-    if _relay is None and not get_settings().distributed:
-        _relay = BackgroundRelay(dispatcher(), interval_s=get_settings().relay_interval_s)
-        _relay.start()
+    relay.start(interval_s=get_settings().relay_interval_s)
 
 
 def stop_relay() -> None:
-    global _relay
-    if _relay is not None:
-        _relay.stop()
-        _relay = None
+    relay.stop()

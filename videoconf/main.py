@@ -29,10 +29,6 @@ def create_app() -> FastAPI:
         if settings.migrate_on_startup:
             upgrade("videoconf", settings.effective_database_url)
 
-    def relay() -> None:
-        if not settings.distributed:
-            start_relay()
-
     app = create_service_app(
         name="videoconf",
         title="Videoconf service",
@@ -40,7 +36,7 @@ def create_app() -> FastAPI:
         engine=engine,
         key=get_service_key(),
         routers=[rooms.router, login.router, live.router, pages.router],
-        on_startup=[migrate, relay],
+        on_startup=[migrate, start_relay],
         on_shutdown=[stop_relay],
     )
     app.state.hubs = Hubs()

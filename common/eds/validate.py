@@ -23,9 +23,11 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from asn1crypto import cms, crl, ocsp
-from asn1crypto.core import Asn1Value
+from asn1crypto.core import Asn1Value, Void
+from asn1crypto.x509 import Certificate as Asn1Certificate
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp as x509_ocsp
@@ -174,7 +176,7 @@ class _Context:
     def spec(self) -> SignatureValidationSpec:
         return SignatureValidationSpec(
             cert_validation_policy=CertValidationPolicySpec(
-                trust_manager=SimpleTrustManager.build(trust_roots=[to_asn1(c) for c in self.trust.roots]),
+                trust_manager=_trust_manager(self.trust.roots),
                 revinfo_policy=CertRevTrustPolicy(
                     RevocationCheckingPolicy(
                         ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
@@ -187,7 +189,7 @@ class _Context:
                 ),
             ),
             local_knowledge=LocalKnowledge(
-                known_certs=[to_asn1(c) for c in self.trust.intermediates],
+                known_certs=list(_asn1_certificates(self.trust.intermediates)),
                 known_crls=[CRLContainer(c) for c in self.crls],
                 known_ocsps=[OCSPContainer(o) for o in self.ocsps],
             ),
@@ -206,6 +208,18 @@ class _Context:
             validation_time=moment, best_signature_time=moment, point_in_time_validation=historical
         )
         return await ades_basic_validation(single, self.spec(), timing_info=timing, raw_digest=raw_digest)
+
+
+# Built once per set of anchors (hashing every name of a root costs ~1 ms per validation);
+# both are only read by the validator.
+@lru_cache(maxsize=8)
+def _trust_manager(roots: tuple[x509.Certificate, ...]) -> SimpleTrustManager:
+    return SimpleTrustManager.build(trust_roots=_asn1_certificates(roots))
+
+
+@lru_cache(maxsize=8)
+def _asn1_certificates(certificates: tuple[x509.Certificate, ...]) -> tuple[Asn1Certificate, ...]:
+    return tuple(to_asn1(c) for c in certificates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,10 +348,11 @@ def _format_failure(validation_time: datetime, error: str) -> SignerReport:
 
 def _single_signer_copy(signed_data: cms.SignedData, signer_info: cms.SignerInfo) -> cms.SignedData:
     # pyHanko validates exactly one SignerInfo; everything else is shared by all signers.
+    # (An absent optional field reads as Void; `.native` would decode every certificate.)
     fields = {
         name: signed_data[name]
         for name in ("version", "digest_algorithms", "encap_content_info", "certificates", "crls")
-        if signed_data[name].native is not None
+        if not isinstance(signed_data[name], Void)
     }
     return cms.SignedData({**fields, "signer_infos": [signer_info]})
 

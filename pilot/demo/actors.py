@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from common.eds import Identity, IssuedIdentity, KeyStore, MockCA, Role, dump_p12, sign_detached
+from common.http_client import tls_context
 from registry_gateway.domain.seed import SEED_PERSONS
 
 __all__ = ["SEED_BY_KEY", "Actor", "DemoPeople", "ExpectedStatus", "sign_b64"]
@@ -136,7 +137,7 @@ class DemoPeople:
             identity.surname,
             identity.given_name,
             self.ca.issue(identity),
-            httpx.Client(base_url=base_url, timeout=60),
+            httpx.Client(base_url=base_url, timeout=60, verify=tls_context()),
         )
 
     def officer_actor(self, iin: str, base_url: str) -> Actor:
@@ -155,5 +156,5 @@ class DemoPeople:
             identity.surname,
             identity.given_name,
             self.ca.issue(identity),
-            httpx.Client(base_url=base_url, timeout=60),
+            httpx.Client(base_url=base_url, timeout=60, verify=tls_context()),
         )

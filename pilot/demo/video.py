@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from common.http_client import tls_context
 from pilot.demo.actors import Actor
 from pilot.video_peer import PyPeer
 
@@ -56,7 +57,7 @@ async def _ok(response: Any) -> dict[str, Any]:
 
 async def _check(base_url: str, room_id: str, invitees: list[Invitee]) -> dict[str, Any]:
     present = [i for i in invitees if i.attends]
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, verify=tls_context()) as http:
         tokens = {i.role: await _log_in(http, i) for i in present}
         auth = {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}
         registrar = auth["registrar"]

@@ -4,7 +4,7 @@ the outbox topics (SMS, chain appends) that leave after commit."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -13,13 +13,14 @@ from sqlmodel import Session
 from chain.client import ChainClient
 from common.db import session_scope
 from common.http_client import ServiceError, ServiceUnavailable
-from common.outbox import add_message, on_new_messages
+from common.outbox import add_message
 from common.problems import Problem
 from common.settings import service_url
 from consent.client import ConsentClient
-from portal.config import get_service_key, get_settings
+from portal.config import get_service_key
 from portal.db import get_engine
 from portal.models import Notice, Outbox
+from portal.service.relay import TOPIC_CHAIN, TOPIC_SMS, relay
 from registry_gateway.client import RegistryGatewayClient
 
 __all__ = [
@@ -33,14 +34,9 @@ __all__ = [
     "peer_call",
     "queue_chain_append",
     "registry_client",
-    "set_waker",
     "sha256_hex",
     "transaction",
 ]
-
-TOPIC_SMS = "sms"
-TOPIC_CHAIN = "chain.append"
-_wakers: list[Callable[[], None]] = []
 
 
 def now() -> datetime:
@@ -56,30 +52,12 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def set_waker(callback: Callable[[], None] | None) -> None:
-    """The background relay registers itself here so commits wake it at once."""
-    _wakers.clear()
-    if callback is not None:
-        _wakers.append(callback)
-
-
-def _deliver(message_ids: list[str]) -> None:
-    """Messages a commit added: a Celery task each when distributed, else wake the relay thread.
-    The periodic sweep (beat or the thread) catches whatever this misses."""
-    if get_settings().distributed:
-        from portal.tasks import deliver  # the tasks module imports the relay, which imports this
-
-        for message_id in message_ids:
-            deliver.delay(message_id)
-        return
-    for waker in _wakers:
-        waker()
-
-
 @contextmanager
 def transaction() -> Iterator[Session]:
+    """One use case's transaction; the outbox messages it adds leave after its commit (the relay:
+    a Celery task each when distributed, else a wake-up of the relay thread)."""
     with session_scope(get_engine(), immediate=True) as session:
-        on_new_messages(session, Outbox, _deliver)
+        relay.watch(session)
         yield session
 
 

@@ -1,21 +1,28 @@
 """Delivery of the portal's outbox: SMS to the outside stand-in and chain appends, whose index
-is written back to the lease or signed document it records."""
+is written back to the lease or signed document it records.
+
+After commit (`common.outbox.OutboxRelay`, watched by `portal.service.base.transaction`):
+embedded mode wakes the relay thread; distributed mode enqueues `portal.deliver` per message,
+with the API process's fallback sweep behind it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
+from chain.client import ChainClient
 from common.db import session_scope
 from common.http_client import shared_http
-from common.outbox import BackgroundRelay, OutboxDispatcher, PermanentDeliveryError
+from common.outbox import OutboxDispatcher, OutboxRelay, PermanentDeliveryError
 from common.settings import service_url
+from portal.config import get_service_key, get_settings
 from portal.db import get_engine
 from portal.models import Lease, Outbox, SignedDocument
-from portal.service.base import TOPIC_CHAIN, TOPIC_SMS, chain_client
 
-__all__ = ["dispatcher", "start_background_relay"]
+__all__ = ["TOPIC_CHAIN", "TOPIC_SMS", "dispatcher", "relay"]
 
+TOPIC_SMS = "sms"
+TOPIC_CHAIN = "chain.append"
 _TARGETS: dict[str, Any] = {"lease": Lease, "signed_document": SignedDocument}
 
 
@@ -36,15 +43,8 @@ def _send_sms(message_id: str, payload: dict[str, Any]) -> None:
 
 
 def _append(_message_id: str, payload: dict[str, Any]) -> None:
-    with chain_client() as chain:
-        result = chain.append(
-            kind=payload["kind"],
-            ref=payload["ref"],
-            doc_sha256=payload["doc_sha256"],
-            media_type=payload["media_type"],
-            evidence=payload["evidence"],
-            submitted_at=datetime.fromisoformat(payload["submitted_at"]),
-        )
+    with ChainClient(service_url("chain"), caller_key=get_service_key()) as chain:
+        result = chain.append_payload(payload)
     table, row_id = payload["target"]
     with session_scope(get_engine()) as session:
         row = session.get(_TARGETS[table], row_id)
@@ -58,7 +58,12 @@ def dispatcher() -> OutboxDispatcher:
     return OutboxDispatcher(get_engine(), Outbox, {TOPIC_SMS: _send_sms, TOPIC_CHAIN: _append})
 
 
-def start_background_relay(interval_s: float = 1.0) -> BackgroundRelay:
-    relay = BackgroundRelay(dispatcher(), interval_s=interval_s)
-    relay.start()
-    return relay
+def _deliver_later(message_id: str) -> None:
+    from portal.tasks import deliver  # the tasks module imports this one
+
+    deliver.delay(message_id)
+
+
+relay = OutboxRelay(
+    Outbox, dispatcher, enqueue=_deliver_later, distributed=lambda: get_settings().distributed
+)

@@ -1,9 +1,11 @@
 """The outbox delivers each committed message exactly once to an idempotent receiver, retries a
-receiver that is down, never sends for a rolled-back transaction, and gives up on a permanent refusal."""
+receiver that is down, never sends for a rolled-back transaction, and gives up on a permanent
+refusal; with a broker, the API process's fallback sweep delivers what the broker never did."""
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,11 +19,13 @@ from common.outbox import (
     BackgroundRelay,
     OutboxDispatcher,
     OutboxFields,
+    OutboxRelay,
     PermanentDeliveryError,
     add_message,
     after_commit,
     on_new_messages,
 )
+from tests.e2e.support import postgres_databases
 
 
 class _Base(SQLModel, registry=registry()):
@@ -91,24 +95,7 @@ def test_receiver_down_then_back_gets_each_message_once(engine: Any) -> None:
 
 
 def test_concurrent_relays_never_deliver_one_message_twice(engine: Any) -> None:
-    received: list[str] = []
-    lock = threading.Lock()
-
-    def deliver(message_id: str, _payload: dict[str, Any]) -> None:
-        with lock:
-            received.append(message_id)
-
-    with session_scope(engine) as session:
-        for n in range(40):
-            add_message(session, Outbox, "notice", {"n": n})
-    dispatchers = [OutboxDispatcher(engine, Outbox, {"notice": deliver}) for _ in range(4)]
-    threads = [threading.Thread(target=d.relay_once) for d in dispatchers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(received) == sorted(set(received))
-    assert len(received) == 40
+    _concurrent_relays_deliver_each_once([engine, engine])
 
 
 def test_permanent_refusal_stops_retries(engine: Any) -> None:
@@ -169,3 +156,102 @@ def test_new_message_ids_are_handed_over_after_commit_only(engine: Any) -> None:
         assert stored is not None
         stored.attempts = 1  # changing a message is not adding one
     assert handed == [[first.id, second.id], [third.id]]
+
+
+def _concurrent_relays_deliver_each_once(engines: list[Any]) -> None:
+    received: list[str] = []
+    lock = threading.Lock()
+
+    def deliver(message_id: str, _payload: dict[str, Any]) -> None:
+        time.sleep(0.001)  # widen the window between claim and delivery
+        with lock:
+            received.append(message_id)
+
+    with session_scope(engines[0]) as session:
+        ids = [add_message(session, Outbox, "notice", {"n": n}).id for n in range(60)]
+    dispatchers = [OutboxDispatcher(engine, Outbox, {"notice": deliver}) for engine in engines]
+    threads = [threading.Thread(target=d.relay_once) for d in dispatchers for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(received) == sorted(ids), "each message delivered, none twice"
+
+
+@pytest.mark.postgres
+def test_claims_hold_across_processes_on_postgres() -> None:
+    """Engines of their own (as the API processes and workers have) racing on PostgreSQL."""
+    with postgres_databases(["outbox"]) as urls:
+        engines = [make_engine(urls["outbox"]) for _ in range(3)]
+        try:
+            _Base.metadata.create_all(engines[0])
+            _concurrent_relays_deliver_each_once(engines)
+        finally:
+            for engine in engines:
+                engine.dispose()
+
+
+def _relay(
+    engine: Any, delivered: list[str], enqueued: list[str], *, distributed: bool, broker_up: bool = True
+) -> OutboxRelay:
+    def enqueue(message_id: str) -> None:
+        if not broker_up:
+            raise ConnectionError("broker down")
+        enqueued.append(message_id)
+
+    dispatcher = OutboxDispatcher(engine, Outbox, {"notice": lambda id_, _p: delivered.append(id_)})
+    return OutboxRelay(
+        Outbox,
+        lambda: dispatcher,
+        enqueue=enqueue,
+        distributed=lambda: distributed,
+        interval_s=30,
+        fallback_interval_s=0.3,
+    )
+
+
+def test_embedded_relay_is_woken_by_the_commit(engine: Any) -> None:
+    delivered: list[str] = []
+    relay = _relay(engine, delivered, [], distributed=False)
+    relay.start()
+    try:
+        with session_scope(engine) as session:
+            relay.watch(session)
+            message = add_message(session, Outbox, "notice", {})
+        deadline = time.monotonic() + 5
+        while not delivered and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert delivered == [message.id], "woken long before its 30 s sweep"
+    finally:
+        relay.stop()
+
+
+def test_distributed_relay_enqueues_and_its_fallback_sweep_delivers_what_the_broker_lost(
+    engine: Any,
+) -> None:
+    delivered: list[str] = []
+    enqueued: list[str] = []
+    relay = _relay(engine, delivered, enqueued, distributed=True)
+    with session_scope(engine) as session:
+        relay.watch(session)
+        first = add_message(session, Outbox, "notice", {})
+    assert enqueued == [first.id], "the fast path: one task per new message"
+
+    broker_down = _relay(engine, delivered, enqueued, distributed=True, broker_up=False)
+    with session_scope(engine) as session:
+        broker_down.watch(session)  # the commit goes through although enqueueing fails
+        second = add_message(session, Outbox, "notice", {})
+    assert enqueued == [first.id]
+
+    sweep = OutboxDispatcher(engine, Outbox, {})
+    assert sweep.due(overdue_by=timedelta(seconds=5)) == [], "fresh messages are the worker's"
+    assert sorted(sweep.due()) == sorted([first.id, second.id])
+    relay.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(delivered) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.7)  # two more sweeps: nothing again
+    finally:
+        relay.stop()
+    assert sorted(delivered) == sorted([first.id, second.id])
