@@ -6,7 +6,8 @@ Runs `pilot.demo.run.run_demo` (every service as its own process, the journey th
 HTTP APIs, as far as the journey goes today) and, around each step, reads the CPU time
 (user+sys, /proc) of every process the bench started, of their children, and of the driver.
 Every Python process of the run loads `bench/_probe/sitecustomize.py`, which counts the
-signatures made and checked at the kernel's boundaries (CMS, Ed25519, EdDSA JWTs, raw RSA).
+signatures made and checked at the kernel's boundaries (CMS, Ed25519, EdDSA JWTs, raw RSA) and
+the PKCS#12 key stores sealed and opened (the people unlock their file token to sign).
 The floor is those counts times unit costs measured here, in the same run, on the same
 machine; ratio = machine time / floor over the journey's steps (start-up excluded).
 
@@ -284,6 +285,19 @@ def measure_units(work_dir: Path, loops: int) -> dict[str, float]:
         for _ in range(n):
             rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
+    from common.eds import keystore
+
+    password = b"bench"
+    sealed = keystore._serialize(holder.sign, password, "bench")
+
+    def p12_seal(n: int) -> None:
+        for _ in range(n):
+            keystore._serialize(holder.sign, password, "bench")
+
+    def p12_open(n: int) -> None:
+        for _ in range(n):
+            keystore._open_p12(sealed, password)
+
     fast = loops * 20  # microsecond operations need more rounds to register on the CPU clock
     return {
         "cms_sign": _unit(sign_cms, loops),
@@ -295,6 +309,8 @@ def measure_units(work_dir: Path, loops: int) -> dict[str, float]:
         "rsa_x509_sign": _unit(rsa_sign, fast),
         "rsa_verify": _unit(rsa_verify, fast),
         "rsa_keygen": _unit(rsa_keygen, max(2, loops // 5), repeats=1),
+        "p12_seal": _unit(p12_seal, loops),
+        "p12_open": _unit(p12_open, loops),
     }
 
 
@@ -313,7 +329,7 @@ def raw_floor_seconds(counts: dict[str, int], units: dict[str, float]) -> float:
         + counts.get("rsa_x509_sign_in_validation", 0)
     )
     rsa_verifies = counts.get("rsa_verify", 0) + counts.get("rsa_verify_in_validation", 0)
-    rest = ("ed25519_sign", "ed25519_verify", "jwt_mint", "jwt_verify", "rsa_keygen")
+    rest = ("ed25519_sign", "ed25519_verify", "jwt_mint", "jwt_verify", "rsa_keygen", "p12_seal", "p12_open")
     return (
         rsa_signs * units["rsa_x509_sign"]
         + rsa_verifies * units["rsa_verify"]

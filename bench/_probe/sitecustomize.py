@@ -6,7 +6,9 @@ Each process counts, in a small memory-mapped file `<dir>/<pid>.cnt` that the be
 moment, the signatures it makes and checks at the kernel's boundaries: CMS signers made
 (`common.eds.async_sign_detached`) and validated (`async_validate_cms`, one per SignerInfo),
 Ed25519 signs/verifies through PyNaCl (chain entries, notes, checkpoints, cosignatures), EdDSA
-JWT mints/verifies through PyJWT, and raw RSA: X.509 signing by the mock CA (certificates,
+JWT mints/verifies through PyJWT, password-protected PKCS#12 key stores sealed and opened
+(`common.eds.keystore`: PBKDF2, AES and the library's RSA key check — a file-token EDS is unlocked
+before it signs, as NCALayer does), and raw RSA: X.509 signing by the mock CA (certificates,
 CRLs, OCSP responses) and pyHanko's signature checks. RSA work done *inside* a CMS validation
 (its revocation data, its path checks) is counted apart, so it is not counted twice.
 """
@@ -41,6 +43,8 @@ COUNTERS = (
     "rsa_verify",
     "rsa_verify_in_validation",
     "rsa_keygen",
+    "p12_seal",
+    "p12_open",
 )
 _SLOT = {name: index for index, name in enumerate(COUNTERS)}
 _inside_validation: contextvars.ContextVar[bool] = contextvars.ContextVar("rto_bench_in_cms", default=False)
@@ -126,12 +130,18 @@ def _patches(counters: _Counters) -> dict[str, Callable[[ModuleType], None]]:
             validator.validate_signature
         )
 
+    def keystore(module: ModuleType) -> None:
+        # The uncached paths: a store opened or sealed again from memory costs nothing.
+        module._open_p12 = _counting(counters, "p12_open")(module._open_p12)
+        module._serialize = _counting(counters, "p12_seal")(module._serialize)
+
     def rsa(module: ModuleType) -> None:
         module.generate_private_key = _counting(counters, "rsa_keygen")(module.generate_private_key)
 
     return {
         "common.eds.cms": cms,
         "common.eds.validate": validate,
+        "common.eds.keystore": keystore,
         "nacl.signing": nacl_signing,
         "jwt.algorithms": jwt_algorithms,
         "cryptography.x509": x509_signing("CertificateBuilder", "CertificateRevocationListBuilder"),

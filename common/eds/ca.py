@@ -416,11 +416,14 @@ def _write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
 
 
 def _read_key(path: Path) -> rsa.RSAPrivateKey:
-    # Loading re-checks the RSA key (~50 ms); every MockCA and every `issue` reads keys, so a
-    # key once parsed is found again by the digest of its file's bytes.
+    # Every MockCA and every `issue` reads keys, so a key once parsed is found again by the
+    # digest of its file's bytes. The keys are the CA's own, written by `_write_key` into its
+    # 0600 files, so the RSA consistency check on load (~35 ms a key) is skipped, as
+    # cryptography's docs allow for keys known to be valid.
     pem = path.read_bytes()
     key = _PARSED_KEYS.get(
-        hashlib.sha256(pem).digest(), lambda: serialization.load_pem_private_key(pem, password=None)
+        hashlib.sha256(pem).digest(),
+        lambda: serialization.load_pem_private_key(pem, password=None, unsafe_skip_rsa_key_validation=True),
     )
     if not isinstance(key, rsa.RSAPrivateKey):
         raise EdsError("eds.ca.bad_key", f"{path} does not hold an RSA key")
