@@ -75,10 +75,14 @@ def _sms_handler(key: ServiceKey) -> Handler:
     client = _Receiver("outside", service_url("outside"), key)
 
     def handle(message_id: str, payload: dict[str, Any]) -> None:
+        # The SMS centre takes each `ref` once: the message id, so a code sent again for the same
+        # consent is a new SMS, while a retry of this one is not.
+        sms = {"to": payload["to"], "text": payload["text"], "ref": message_id}
         try:
-            client.request("POST", "/v1/sms", json=payload, headers={"Idempotency-Key": message_id})
+            client.request("POST", "/v1/sms", json=sms, headers={"Idempotency-Key": message_id})
         except ServiceError as exc:
-            _permanent_unless_transient(exc, f"SMS for consent {payload.get('ref')}")
+            consent_id = payload.get("consent_id") or payload.get("ref")  # "ref": an older message
+            _permanent_unless_transient(exc, f"SMS for consent {consent_id}")
 
     return handle
 

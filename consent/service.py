@@ -343,7 +343,7 @@ class ConsentService:
             link = self._link(consent)
             text = f"RTO: {code} — келісім коды / код согласия / consent code. {link.url}"
             message = add_message(
-                session, Outbox, TOPIC_SMS, {"to": consent.phone, "text": text, "ref": consent_id}
+                session, Outbox, TOPIC_SMS, {"to": consent.phone, "text": text, "consent_id": consent_id}
             )
             self._after_commit(session, [message.id])
             return OtpSent(

@@ -68,8 +68,10 @@ def deliver_chain(message_id: str, payload: dict[str, Any]) -> None:
         ref["encumbrance_index"] = str(index)
     with ChainClient(service_url("chain"), caller_key=get_service_key()) as chain:
         result = chain.append_payload({**payload, "ref": ref})
-    with session_scope(get_engine()) as session:
-        case = session.get(Case, payload["case_id"])
+    # Several deliverers (workers, sweeps) may write back entries of one case at once: read the
+    # case under its row lock (SQLite: the write lock taken at BEGIN), or one index is lost.
+    with session_scope(get_engine(), immediate=True) as session:
+        case = session.get(Case, payload["case_id"], with_for_update=True)
         if case is not None:
             case.chain = {**case.chain, payload["kind"]: result.index}
             session.add(case)

@@ -41,11 +41,15 @@ class StandIn:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     callback_status: int = 200
 
+    def sms_for(self, consent_id: str) -> list[dict[str, Any]]:
+        """The texts sent about a consent: each carries the link to its subject page."""
+        return [m for m in self.sms if f"/subject/consents/{consent_id}?" in m["body"]["text"]]
+
     def code_for(self, consent_id: str, timeout: float = 10.0) -> str:
         """The latest one-time code texted for a consent (waits for the outbox to deliver it)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            texts = [m["body"]["text"] for m in self.sms if m["body"]["ref"] == consent_id]
+            texts = [m["body"]["text"] for m in self.sms_for(consent_id)]
             if texts:
                 match = re.search(r"\b(\d{6})\b", texts[-1])
                 assert match, texts[-1]
@@ -128,9 +132,9 @@ def ask(client: ConsentClient, subject_iin: str, **overrides: Any) -> ConsentVie
 
 
 def grant_by_otp(client: ConsentClient, stand_in: StandIn, consent_id: str) -> ConsentView:
-    before = len([m for m in stand_in.sms if m["body"]["ref"] == consent_id])
+    before = len(stand_in.sms_for(consent_id))
     client.send_otp(consent_id)
-    wait_until(lambda: len([m for m in stand_in.sms if m["body"]["ref"] == consent_id]) > before)
+    wait_until(lambda: len(stand_in.sms_for(consent_id)) > before)
     return client.grant_with_otp(consent_id, stand_in.code_for(consent_id))
 
 
