@@ -13,7 +13,6 @@ from functools import cache
 from chain.config import get_settings
 from chain.domain.admission import KINDS_BY_SUBMITTER
 from common.notes import SIG_COSIGNATURE_V1, Signer, Verifier
-from common.service_auth import fetch_jwks
 from common.service_keys import development_key
 from common.settings import service_url
 
@@ -63,6 +62,9 @@ def submitter_jwks() -> dict[str, dict[str, str]]:
     keys: dict[str, dict[str, str]] = {}
     for service in sorted(KINDS_BY_SUBMITTER):
         if get_settings().environment == "production":
+            # Here only: it brings FastAPI, which an offline `rto verify` has no use for.
+            from common.service_auth import fetch_jwks
+
             keys[service] = fetch_jwks(service_url(service))["keys"][0]
         else:
             keys[service] = development_key(service).jwk()

@@ -3,7 +3,6 @@ errors, a correlation id, the service's JWKS, and its routers."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,20 +12,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from common.correlation import CorrelationIdMiddleware
+from common.logs import quiet_expected_warnings
 from common.problems import Problem, install_problem_handlers
 from common.service_auth import jwks_router
 from common.service_keys import ServiceKey
 
-__all__ = ["ReadinessCheck", "create_service_app", "quiet_expected_warnings"]
+__all__ = ["ReadinessCheck", "create_service_app"]
 
 ReadinessCheck = Callable[[], None]
-
-
-def quiet_expected_warnings() -> None:
-    """pyHanko logs every signature that fails validation with a traceback; for us that is an
-    expected outcome already carried in the signer's report, not an operational warning."""
-    logging.getLogger("pyhanko").setLevel(logging.ERROR)
-    logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
 
 
 def create_service_app(

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from common.app import quiet_expected_warnings
+from common.logs import quiet_expected_warnings
 from pilot.bench_cli import bench
 
 __all__ = ["app"]
