@@ -3,14 +3,12 @@ through the advisory lock, and the result is gap-free, fork-free and verifies.""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
-import psycopg
 import pytest
 from sqlalchemy.engine import Engine
 
@@ -24,26 +22,18 @@ from common.entries import build_body, sign_body
 from common.log_verify import TrustedKeys, verify_log
 from common.migrations import upgrade
 from common.service_keys import development_key
+from tests.support.postgres import postgres_database
 
 pytestmark = pytest.mark.postgres
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
 @pytest.fixture
 def pg_engine() -> Iterator[Engine]:
-    name = f"rto_chain_test_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(f"{SERVER}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{SERVER}/{name}"
-    upgrade("chain", url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
+    with postgres_database("chain") as url:
+        upgrade("chain", url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def _admitted(n: int) -> Admitted:

@@ -25,7 +25,7 @@ from common.outbox import (
     after_commit,
     on_new_messages,
 )
-from tests.e2e.support import postgres_databases
+from tests.support.postgres import postgres_databases
 
 
 class _Base(SQLModel, registry=registry()):

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from consent.client import ConsentClient
@@ -16,33 +14,26 @@ from consent.schemas import UseView
 from tests.consent.support import StandIn, ask, client_for, grant_by_otp, make_iin
 from tests.consent.test_concurrency_and_cases import _race
 from tests.support.live import serve
+from tests.support.postgres import postgres_database
 
 pytestmark = pytest.mark.postgres
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
 @pytest.fixture
 def pg_consent_url(consent_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    name = f"consent_test_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(f"{SERVER}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip("no local PostgreSQL server")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    monkeypatch.setenv("CONSENT_DATABASE_URL", f"{SERVER}/{name}")
-    from tests.conftest import reset_service_caches
+    with postgres_database("consent") as database:
+        monkeypatch.setenv("CONSENT_DATABASE_URL", database)
+        from tests.conftest import reset_service_caches
 
-    reset_service_caches()
-    try:
-        with serve(create_app()) as url:
-            monkeypatch.setenv("RTO_CONSENT_URL", url)
-            yield url
-    finally:
-        from consent.db import get_engine
+        reset_service_caches()
+        try:
+            with serve(create_app()) as url:
+                monkeypatch.setenv("RTO_CONSENT_URL", url)
+                yield url
+        finally:
+            from consent.db import get_engine
 
-        get_engine().dispose()
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
+            get_engine().dispose()
 
 
 def test_concurrent_decisions_on_postgres_end_in_one_state(pg_consent_url: str, stand_in: StandIn) -> None:

@@ -11,14 +11,12 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import psycopg
 import pytest
 import redis
 from rich.console import Console
@@ -29,16 +27,13 @@ from pilot.topology import SERVICES
 from tests.support.live import free_port
 
 __all__ = [
-    "PG_SERVER",
     "Cluster",
     "PrivateRedis",
     "cluster",
-    "postgres_databases",
     "wait_until",
 ]
 
 T = TypeVar("T")
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
 def wait_until(read: Callable[[], T], done: Callable[[T], bool], within_s: float, what: str) -> T:
@@ -122,25 +117,6 @@ def cluster(
         yield Cluster(urls, data_dir, launcher)
     finally:
         launcher.stop()
-
-
-@contextmanager
-def postgres_databases(services: Sequence[str]) -> Iterator[dict[str, str]]:
-    """A fresh database per service on the local PostgreSQL, dropped afterwards; skips without one."""
-    try:
-        admin = psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
-    tag = uuid.uuid4().hex[:8]
-    names = {service: f"rto_e2e_{tag}_{service}" for service in services}
-    try:
-        for name in names.values():
-            admin.execute(f'CREATE DATABASE "{name}"')
-        yield {service: f"{PG_SERVER}/{name}" for service, name in names.items()}
-    finally:
-        for name in names.values():
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 class PrivateRedis:

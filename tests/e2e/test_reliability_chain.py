@@ -21,7 +21,8 @@ from common.entries import GENESIS_PREV
 from common.http_client import ServiceError
 from common.merkle import leaf_hash
 from common.service_keys import development_key
-from tests.e2e.support import Cluster, cluster, postgres_databases, wait_until
+from tests.e2e.support import Cluster, cluster, wait_until
+from tests.support.postgres import postgres_databases
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

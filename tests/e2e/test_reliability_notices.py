@@ -35,8 +35,9 @@ from consent.client import ConsentClient
 from registry_gateway.client import RegistryGatewayClient
 from registry_gateway.domain.seed import SEED_PERSONS, SEED_PROPERTIES
 from registry_gateway.schemas import DocumentSpec, PartySpec, RegistrarDecision
-from tests.e2e.support import PrivateRedis, cluster, postgres_databases, wait_until
+from tests.e2e.support import PrivateRedis, cluster, wait_until
 from tests.support.live import serve
+from tests.support.postgres import postgres_databases
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

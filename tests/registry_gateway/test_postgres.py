@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import psycopg
 import pytest
 from sqlmodel import Session
 
@@ -20,30 +19,23 @@ from registry_gateway.db import get_engine
 from registry_gateway.models import Case
 from registry_gateway.notices import deliver_chain
 from tests.conftest import reset_service_caches
+from tests.support.postgres import postgres_database
 
 pytestmark = pytest.mark.postgres
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 KINDS = ("registration.submitted", "encumbrance.registered", "registration.suspended", "ownership.registered")
 
 
 @pytest.fixture
 def pg_gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    name = f"rg_test_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(f"{SERVER}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip("no local PostgreSQL server")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    monkeypatch.setenv("REGISTRY_GATEWAY_DATABASE_URL", f"{SERVER}/{name}")
-    reset_service_caches()
-    upgrade("registry_gateway", f"{SERVER}/{name}")
-    try:
-        yield
-    finally:
-        get_engine().dispose()
+    with postgres_database("registry_gateway") as url:
+        monkeypatch.setenv("REGISTRY_GATEWAY_DATABASE_URL", url)
         reset_service_caches()
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
+        upgrade("registry_gateway", url)
+        try:
+            yield
+        finally:
+            get_engine().dispose()
+            reset_service_caches()
 
 
 def test_concurrent_write_backs_of_one_case_keep_every_index(
