@@ -6,18 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import FileResponse, Response
-from sqlmodel import Session, select
 
 from common.eds import EdsError, strip_pem_armour
 from common.problems import Problem
 from portal.api.deps import current_user
 from portal.config import get_settings
-from portal.db import get_engine
-from portal.models import Application, Upload
 from portal.schemas import CmsIn, FormIn, GuarantorIn, IncomeIn, NewApplicationIn
 from portal.service import applications, guarantors
-from portal.service.access import load_application
-from portal.service.assessment import assess_application
 from portal.service.auth import User
 from portal.service.files import file_path
 
@@ -38,20 +33,7 @@ def create(body: NewApplicationIn, user: User = Depends(current_user)) -> dict[s
 
 @router.get("/applications", summary="Applications: all for officers, one's own otherwise")
 def index(user: User = Depends(current_user)) -> list[dict[str, Any]]:
-    with Session(get_engine()) as session:
-        query = select(Application).order_by(Application.created_at.desc())
-        if not user.has("officer", "head"):
-            query = query.where(Application.applicant_iin == user.iin)
-        rows = session.exec(query.limit(500)).all()
-        return [
-            {
-                "id": a.id,
-                "status": a.status,
-                "applicant_name": a.applicant_name,
-                "review_deadline": a.review_deadline,
-            }
-            for a in rows
-        ]
+    return applications.list_applications(user)
 
 
 @router.get("/applications/{application_id}", summary="One application as its participants see it")
@@ -95,14 +77,8 @@ async def upload(
 
 @router.get("/uploads/{upload_id}", summary="Download an attached document (its participants only)")
 def download(upload_id: str, user: User = Depends(current_user)) -> FileResponse:
-    with Session(get_engine()) as session:
-        row = session.get(Upload, upload_id)
-        if row is None:
-            raise Problem(404, "upload.not_found", "no such document")
-        app = load_application(session, row.application_id, user)
-        if not user.has("officer", "head") and user.identifier not in (row.owner_iin, app.applicant_iin):
-            raise Problem(404, "upload.not_found", "no such document")
-        return FileResponse(file_path(row.sha256), media_type=row.media_type, filename=row.filename)
+    row = applications.uploaded_file(upload_id, user)
+    return FileResponse(file_path(row.sha256), media_type=row.media_type, filename=row.filename)
 
 
 @router.post("/applications/{application_id}/guarantors", status_code=201, summary="Invite a guarantor")
@@ -112,13 +88,7 @@ def invite(application_id: str, body: GuarantorIn, user: User = Depends(current_
 
 @router.get("/applications/{application_id}/solvency", summary="The solvency figures, each explained")
 def solvency(application_id: str, user: User = Depends(current_user)) -> dict[str, Any]:
-    with Session(get_engine()) as session:
-        app = load_application(session, application_id, user)
-        if app.solvency:
-            return app.solvency
-        if not app.state_data or not app.form.get("monthly_income"):
-            raise Problem(409, "solvency.not_ready", "consent and the declared income come first")
-        return assess_application(session, app)
+    return applications.solvency(application_id, user)
 
 
 @router.post("/applications/{application_id}/finalise", summary="Freeze the application for signatures")
@@ -128,11 +98,9 @@ def finalise(application_id: str, user: User = Depends(current_user)) -> dict[st
 
 @router.get("/applications/{application_id}/document", summary="The frozen application every signer signs")
 def document(application_id: str, user: User = Depends(current_user)) -> Response:
-    with Session(get_engine()) as session:
-        app = load_application(session, application_id, user)
-        if app.document is None:
-            raise Problem(409, "application.not_finalised", "the application is not finalised")
-        return Response(app.document, media_type=applications.APPLICATION_MEDIA_TYPE)
+    return Response(
+        applications.frozen_document(application_id, user), media_type=applications.APPLICATION_MEDIA_TYPE
+    )
 
 
 @router.post("/applications/{application_id}/submit", summary="Sign and submit (after every guarantor)")

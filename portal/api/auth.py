@@ -5,17 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlmodel import Session, select
 
-from common.problems import Problem
 from portal.api.deps import COOKIE, current_user, token_of
 from portal.config import get_settings
-from portal.db import get_engine
-from portal.models import Notice
 from portal.schemas import ChallengeOut, LoginIn, SessionOut
 from portal.service import auth
 from portal.service.auth import User
-from portal.service.base import aware, now, transaction
 
 router = APIRouter(prefix="/v1", tags=["auth"])
 
@@ -53,39 +48,15 @@ def logout(request: Request, response: Response) -> None:
 
 @router.get("/me", summary="Who is signed in, with their cabinet notices")
 def me(user: User = Depends(current_user)) -> dict[str, Any]:
-    recipients = [user.identifier] + (["officer"] if user.has("officer") else [])
-    with Session(get_engine()) as session:
-        notices = session.exec(
-            select(Notice)
-            .where(Notice.recipient.in_(recipients))
-            .order_by(Notice.created_at.desc())
-            .limit(100)
-        ).all()
-        items = [
-            {
-                "id": n.id,
-                "kind": n.kind,
-                "text": n.text,
-                "ref": n.ref,
-                "sent_at": aware(n.created_at).isoformat(),
-                "read_at": n.read_at and aware(n.read_at).isoformat(),
-            }
-            for n in notices
-        ]
     return {
         "iin": user.iin,
         "bin": user.bin,
         "name": user.name,
         "roles": sorted(user.roles),
-        "notices": items,
+        "notices": auth.notices_for(user),
     }
 
 
 @router.post("/me/notices/{notice_id}/read", summary="Confirm receipt of a notice (its date is kept)")
 def read_notice(notice_id: str, user: User = Depends(current_user)) -> dict[str, str]:
-    with transaction() as session:
-        notice = session.get(Notice, notice_id)
-        if notice is None or notice.recipient not in (user.identifier, "officer"):
-            raise Problem(404, "notice.not_found", "no such notice")
-        notice.read_at = notice.read_at or now()
-        return {"id": notice.id, "read_at": aware(notice.read_at).isoformat()}
+    return auth.mark_notice_read(notice_id, user)

@@ -8,17 +8,13 @@ from typing import Any
 import segno
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session
 
 from common.problems import Problem
 from portal.api.deps import current_user
-from portal.db import get_engine
 from portal.domain.lease import LEASE_MEDIA_TYPE
-from portal.models import Lease
 from portal.rendering import render_lease_html
 from portal.schemas import CmsIn
 from portal.service import leases
-from portal.service.access import load_application
 from portal.service.auth import User
 
 router = APIRouter(prefix="/v1", tags=["leases"])
@@ -31,10 +27,7 @@ def schedule(application_id: str, user: User = Depends(current_user)) -> dict[st
 
 @router.get("/applications/{application_id}/lease", summary="The lease of an approved application")
 def lease_of(application_id: str, user: User = Depends(current_user)) -> dict[str, Any]:
-    with Session(get_engine()) as session:
-        load_application(session, application_id, user)
-        lease_id = leases.lease_for_application(session, application_id).id
-    return leases.lease_view(lease_id, user)
+    return leases.lease_view(leases.lease_id_for(application_id, user), user)
 
 
 @router.get("/leases/{lease_id}", summary="Parties, signatures so far, who signs next")
@@ -42,29 +35,20 @@ def show(lease_id: str, user: User = Depends(current_user)) -> dict[str, Any]:
     return leases.lease_view(lease_id, user)
 
 
-def _lease(lease_id: str, user: User) -> Lease:
-    with Session(get_engine()) as session:
-        lease = session.get(Lease, lease_id)
-        if lease is None:
-            raise Problem(404, "lease.not_found", "no such lease")
-        load_application(session, lease.application_id, user)
-        return lease
-
-
 @router.get("/leases/{lease_id}/document", summary="The exact bytes every party signs (canonical JSON)")
 def document(lease_id: str, user: User = Depends(current_user)) -> Response:
-    return Response(_lease(lease_id, user).content, media_type=LEASE_MEDIA_TYPE)
+    return Response(leases.lease_for_user(lease_id, user).content, media_type=LEASE_MEDIA_TYPE)
 
 
 @router.get("/leases/{lease_id}/html", response_class=HTMLResponse, summary="The lease rendered for reading")
 def html(lease_id: str, user: User = Depends(current_user)) -> HTMLResponse:
-    lease = _lease(lease_id, user)
+    lease = leases.lease_for_user(lease_id, user)
     return HTMLResponse(render_lease_html(lease.content, leases.verify_url(lease.sha256, lease.chain_index)))
 
 
 @router.get("/leases/{lease_id}/cms", summary="The merged CMS of every party (DER)")
 def cms(lease_id: str, user: User = Depends(current_user)) -> Response:
-    lease = _lease(lease_id, user)
+    lease = leases.lease_for_user(lease_id, user)
     if lease.cms is None:
         raise Problem(409, "lease.not_signed", "not every party has signed yet")
     return Response(lease.cms, media_type="application/pkcs7-signature")
@@ -72,7 +56,7 @@ def cms(lease_id: str, user: User = Depends(current_user)) -> Response:
 
 @router.get("/leases/{lease_id}/qr.svg", summary="QR code: the lease's hash and chain index")
 def qr(lease_id: str, user: User = Depends(current_user)) -> Response:
-    lease = _lease(lease_id, user)
+    lease = leases.lease_for_user(lease_id, user)
     buffer = io.BytesIO()
     segno.make(leases.verify_url(lease.sha256, lease.chain_index), error="m").save(
         buffer, kind="svg", scale=4

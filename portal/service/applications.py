@@ -42,10 +42,14 @@ __all__ = [
     "consent_artefact",
     "create_application",
     "finalise",
+    "frozen_document",
     "grant_consent",
+    "list_applications",
     "missing_items",
+    "solvency",
     "submit",
     "update_form",
+    "uploaded_file",
 ]
 
 APPLICATION_PURPOSE = "rent_to_own.application"
@@ -422,3 +426,52 @@ def guarantor_view(g: Guarantor) -> dict[str, Any]:
         "ineligible": [{"code": c, "detail": d} for c, d in g.ineligible],
         "signed_at": g.signed_at and aware(g.signed_at).isoformat(),
     }
+
+
+def list_applications(user: User) -> list[dict[str, Any]]:
+    """All applications for officers, the user's own otherwise; newest first, at most 500."""
+    with Session(get_engine()) as session:
+        query = select(Application).order_by(Application.created_at.desc())
+        if not user.has("officer", "head"):
+            query = query.where(Application.applicant_iin == user.iin)
+        return [
+            {
+                "id": a.id,
+                "status": a.status,
+                "applicant_name": a.applicant_name,
+                "review_deadline": a.review_deadline,
+            }
+            for a in session.exec(query.limit(500)).all()
+        ]
+
+
+def uploaded_file(upload_id: str, user: User) -> Upload:
+    """An attached document, for the housing company and for whoever attached it or applied."""
+    with Session(get_engine()) as session:
+        row = session.get(Upload, upload_id)
+        if row is None:
+            raise Problem(404, "upload.not_found", "no such document")
+        app = load_application(session, row.application_id, user)
+        if not user.has("officer", "head") and user.identifier not in (row.owner_iin, app.applicant_iin):
+            raise Problem(404, "upload.not_found", "no such document")
+        return row
+
+
+def solvency(application_id: str, user: User) -> dict[str, Any]:
+    """The solvency figures: frozen once finalised, computed from consent and income before."""
+    with Session(get_engine()) as session:
+        app = load_application(session, application_id, user)
+        if app.solvency:
+            return app.solvency
+        if not app.state_data or not app.form.get("monthly_income"):
+            raise Problem(409, "solvency.not_ready", "consent and the declared income come first")
+        return assess_application(session, app)
+
+
+def frozen_document(application_id: str, user: User) -> bytes:
+    """The finalised application's exact bytes, which every signer signs."""
+    with Session(get_engine()) as session:
+        app = load_application(session, application_id, user)
+        if app.document is None:
+            raise Problem(409, "application.not_finalised", "the application is not finalised")
+        return app.document

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -18,11 +19,20 @@ from common.eds import Role, new_challenge
 from common.problems import Problem
 from portal.config import get_settings
 from portal.db import get_engine
-from portal.models import Account, Guarantor, LoginChallenge, SessionToken
+from portal.models import Account, Guarantor, LoginChallenge, Notice, SessionToken
 from portal.service.base import aware, now, transaction
 from portal.signatures import login_identity
 
-__all__ = ["CHALLENGE_TTL", "User", "issue_challenge", "log_in", "log_out", "user_for_token"]
+__all__ = [
+    "CHALLENGE_TTL",
+    "User",
+    "issue_challenge",
+    "log_in",
+    "log_out",
+    "mark_notice_read",
+    "notices_for",
+    "user_for_token",
+]
 
 CHALLENGE_TTL = timedelta(minutes=5)
 
@@ -114,3 +124,36 @@ def user_for_token(token: str) -> User | None:
         if session.exec(select(Guarantor.id).where(Guarantor.identifier == (row.bin or row.iin))).first():
             roles.add("guarantor")
         return User(iin=row.iin, bin=row.bin, name=row.name, roles=frozenset(roles))
+
+
+def notices_for(user: User) -> list[dict[str, Any]]:
+    """The user's cabinet notices (and the officers' shared ones), newest first, at most 100."""
+    recipients = [user.identifier] + (["officer"] if user.has("officer") else [])
+    with Session(get_engine()) as session:
+        notices = session.exec(
+            select(Notice)
+            .where(Notice.recipient.in_(recipients))
+            .order_by(Notice.created_at.desc())
+            .limit(100)
+        ).all()
+        return [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "text": n.text,
+                "ref": n.ref,
+                "sent_at": aware(n.created_at).isoformat(),
+                "read_at": n.read_at and aware(n.read_at).isoformat(),
+            }
+            for n in notices
+        ]
+
+
+def mark_notice_read(notice_id: str, user: User) -> dict[str, str]:
+    """Confirm receipt; the first confirmation's date is kept."""
+    with transaction() as session:
+        notice = session.get(Notice, notice_id)
+        if notice is None or notice.recipient not in (user.identifier, "officer"):
+            raise Problem(404, "notice.not_found", "no such notice")
+        notice.read_at = notice.read_at or now()
+        return {"id": notice.id, "read_at": aware(notice.read_at).isoformat()}

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from common.calendar import add_calendar_days, add_working_days, deadline_end_of_day
 from common.problems import Problem
 from portal.config import get_settings
+from portal.db import get_engine
 from portal.domain.intake import ListFormatError, RowError, parse_list
-from portal.models import Account, AkimatList
-from portal.service.base import notify, now, sha256_hex, transaction
+from portal.models import Account, AkimatList, Flat
+from portal.service.base import notify, now, peer_call, registry_client, sha256_hex, transaction
 
-__all__ = ["invitation_sms", "load_list"]
+__all__ = ["flat_view", "flats_on_offer", "invitation_sms", "load_list", "offer_flat"]
 
 
 def invitation_sms(apply_by: date, url: str) -> str:
@@ -98,3 +100,36 @@ def load_list(
 
 def _error(error: RowError) -> dict[str, Any]:
     return {"row": error.row, "field": error.field, "code": error.code, "detail": error.detail}
+
+
+def flat_view(flat: Flat) -> dict[str, Any]:
+    return {
+        "cadastral_number": flat.cadastral_number,
+        "price": f"{Decimal(flat.price):.2f}",
+        "address": flat.address,
+        "rooms": flat.rooms,
+        "total_area": flat.total_area,
+        "available": flat.reserved_by is None,
+    }
+
+
+def offer_flat(cadastral_number: str, price: Decimal) -> dict[str, Any]:
+    """Offer (or re-price) a flat the cadastre shows the housing company owning; address, rooms
+    and area are the cadastre's."""
+    with peer_call("the cadastre"), registry_client() as registry:
+        record = registry.property(cadastral_number)
+    if record.owner_bin != get_settings().housing_company_bin:
+        raise Problem(422, "flat.not_owned", "the cadastre does not show the housing company as the owner")
+    with transaction() as session:
+        flat = session.get(Flat, cadastral_number) or Flat(
+            cadastral_number=cadastral_number, price=price, address="", rooms=0, total_area=""
+        )
+        flat.price, flat.address, flat.rooms = price, record.address, record.rooms
+        flat.total_area = f"{record.total_area}"
+        session.add(flat)
+        return flat_view(flat)
+
+
+def flats_on_offer() -> list[dict[str, Any]]:
+    with Session(get_engine()) as session:
+        return [flat_view(f) for f in session.exec(select(Flat).order_by(Flat.cadastral_number)).all()]

@@ -32,7 +32,16 @@ from portal.service.auth import User
 from portal.service.base import aware, chain_client, notify, now, queue_chain_append, sha256_hex, transaction
 from portal.signatures import checked, expect_company, expect_entity, expect_individual, verify_single
 
-__all__ = ["create_lease", "lease_for_application", "lease_receipt", "lease_view", "schedules", "sign_lease"]
+__all__ = [
+    "create_lease",
+    "lease_for_application",
+    "lease_for_user",
+    "lease_id_for",
+    "lease_receipt",
+    "lease_view",
+    "schedules",
+    "sign_lease",
+]
 
 
 def _schedule(app: Application, price: Decimal):
@@ -92,6 +101,19 @@ def _load_lease(session: Session, lease_id: str, user: User) -> tuple[Lease, App
         raise Problem(404, "lease.not_found", "no such lease")
     app = load_application(session, lease.application_id, user)
     return lease, app
+
+
+def lease_id_for(application_id: str, user: User) -> str:
+    """The lease of an application its participant may see."""
+    with Session(get_engine()) as session:
+        load_application(session, application_id, user)
+        return lease_for_application(session, application_id).id
+
+
+def lease_for_user(lease_id: str, user: User) -> Lease:
+    """A lease, for the participants of its application only."""
+    with Session(get_engine()) as session:
+        return _load_lease(session, lease_id, user)[0]
 
 
 def schedules(application_id: str, user: User) -> dict[str, Any]:

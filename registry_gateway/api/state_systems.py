@@ -8,13 +8,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
-from sqlmodel import Session
 
 from common.ids import InvalidIdentifier, parse_bin, parse_iin
 from common.problems import Problem
 from registry_gateway.api.deps import Caller
-from registry_gateway.consent_gate import authorise_use
-from registry_gateway.db import get_engine
+from registry_gateway.consent_gate import consented_record, state_systems
 from registry_gateway.schemas import (
     CivilActsRecord,
     CourtCasesRecord,
@@ -53,22 +51,15 @@ def _consented(
     what: str,
     lookup: Callable[[StandInStateSystems, str], T | None],
 ) -> T:
-    iin = _iin(iin)
-    with Session(get_engine()) as session:
-        if lookup(StandInStateSystems(session), iin) is None:
-            raise Problem(404, "registry.person_not_found", f"no person {iin} in the individuals database")
-    authorise_use(
-        subject_iin=iin,
+    return consented_record(
+        subject_iin=_iin(iin),
         consent_id=consent_id,
         requester=caller,
         purpose=purpose,
         categories=categories,
         detail=what,
+        read=lookup,
     )
-    with Session(get_engine()) as session:
-        record = lookup(StandInStateSystems(session), iin)
-    assert record is not None
-    return record
 
 
 @router.get("/persons/{iin}", response_model=PersonRecord, summary="Individuals database (ЖТ МДБ)")
@@ -162,8 +153,7 @@ def legal_entity(bin: str, caller: Caller) -> Any:
         bin = parse_bin(bin).value
     except InvalidIdentifier as exc:
         raise Problem(422, exc.code, str(exc)) from None
-    with Session(get_engine()) as session:
-        record = StandInStateSystems(session).legal_entity(bin)
+    record = state_systems(lambda systems: systems.legal_entity(bin))
     if record is None:
         raise Problem(404, "registry.entity_not_found", f"no legal entity {bin}")
     return record
@@ -171,8 +161,7 @@ def legal_entity(bin: str, caller: Caller) -> Any:
 
 @router.get("/properties/{cadastral_number:path}", response_model=PropertyRecord, summary="Cadastre (ЖМБМК)")
 def property_record(cadastral_number: str, caller: Caller) -> Any:
-    with Session(get_engine()) as session:
-        record = StandInStateSystems(session).property(cadastral_number)
+    record = state_systems(lambda systems: systems.property(cadastral_number))
     if record is None:
         raise Problem(404, "registry.property_not_found", f"no object {cadastral_number} in the cadastre")
     return record
@@ -182,8 +171,7 @@ def property_record(cadastral_number: str, caller: Caller) -> Any:
     "/lists/terrorism/{subject}", response_model=ListHit, summary="Terrorism/extremism financing list"
 )
 def terrorism_list(subject: str, caller: Caller) -> ListHit:
-    with Session(get_engine()) as session:
-        hit = StandInStateSystems(session).terrorism_list_hit(subject)
+    hit = state_systems(lambda systems: systems.terrorism_list_hit(subject))
     return ListHit(subject=subject, hit=hit, list_name="terrorism_financing", checked_at=datetime.now(UTC))
 
 
@@ -191,6 +179,6 @@ def terrorism_list(subject: str, caller: Caller) -> ListHit:
     "/lists/affiliated/{iin}", response_model=ListHit, summary="Persons affiliated with the housing company"
 )
 def affiliated(iin: str, caller: Caller) -> ListHit:
-    with Session(get_engine()) as session:
-        hit = StandInStateSystems(session).affiliated_with_housing_company(_iin(iin))
+    subject_iin = _iin(iin)
+    hit = state_systems(lambda systems: systems.affiliated_with_housing_company(subject_iin))
     return ListHit(subject=iin, hit=hit, list_name="housing_company_affiliates", checked_at=datetime.now(UTC))
