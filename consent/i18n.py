@@ -25,7 +25,7 @@ def _translations(lang: str) -> NullTranslations:
 
 @cache
 def environment(lang: str) -> Environment:
-    return page_environment(_ROOT / "templates", _translations(lang))
+    return page_environment(_ROOT / "templates", _translations(lang), lang)
 
 
 def translate(lang: str, message: str) -> str:

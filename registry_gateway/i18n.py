@@ -3,18 +3,13 @@ compiled in memory at first use (no build step), one Jinja2 environment per lang
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime
 from babel.support import NullTranslations
 from jinja2 import Environment
 
-from common.calendar import ALMATY
 from common.i18n import LANGUAGES, load_translations, page_environment, pick_language
 from registry_gateway.domain.grounds import REFUSAL_GROUNDS, SUSPENSION_GROUNDS
 
@@ -33,27 +28,10 @@ def translate(lang: str, message: str) -> str:
     return _translations(lang).gettext(message)
 
 
-def _local_time(lang: str) -> Callable[[datetime | None], str]:
-    def fmt(moment: datetime | None) -> str:
-        # Deadlines are Kazakhstan working days: show them in Almaty time, in the page's language.
-        return "" if moment is None else format_datetime(moment, "d MMM y, HH:mm", tzinfo=ALMATY, locale=lang)
-
-    return fmt
-
-
-def _pretty(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
-
-
 @cache
 def _environment(lang: str) -> Environment:
-    env = page_environment(_ROOT / "templates", _translations(lang))
-    env.filters["local_time"] = _local_time(lang)
-    env.filters["pretty"] = _pretty
-    env.filters["local_date"] = lambda day: "" if day is None else format_date(day, "d MMM y", locale=lang)
+    env = page_environment(_ROOT / "templates", _translations(lang), lang)
     env.globals.update(
-        lang=lang,
-        languages=LANGS,
         suspension_grounds=[(g.code, g.text[lang]) for g in SUSPENSION_GROUNDS.values()],
         refusal_grounds=[(g.code, g.text[lang]) for g in REFUSAL_GROUNDS.values()],
         ground_texts={

@@ -25,7 +25,7 @@ def translations(lang: str) -> NullTranslations:
 
 @cache
 def _environment(lang: str) -> Environment:
-    return page_environment(_HERE / "templates", translations(lang), lang=lang, languages=LANGUAGES)
+    return page_environment(_HERE / "templates", translations(lang), lang)
 
 
 def pick_language(query: str | None, accept: str) -> str:
