@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from portal.api.deps import COOKIE, current_user, token_of
 from portal.config import get_settings
 from portal.schemas import ChallengeOut, LoginIn, SessionOut
-from portal.service import auth
+from portal.service import auth, views
 from portal.service.auth import User
 
 router = APIRouter(prefix="/v1", tags=["auth"])
@@ -53,7 +53,7 @@ def me(user: User = Depends(current_user)) -> dict[str, Any]:
         "bin": user.bin,
         "name": user.name,
         "roles": sorted(user.roles),
-        "notices": auth.notices_for(user),
+        "notices": views.notices(user),
     }
 
 

@@ -11,7 +11,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlmodel import Session, select
 
@@ -30,7 +29,6 @@ __all__ = [
     "log_in",
     "log_out",
     "mark_notice_read",
-    "notices_for",
     "user_for_token",
 ]
 
@@ -124,29 +122,6 @@ def user_for_token(token: str) -> User | None:
         if session.exec(select(Guarantor.id).where(Guarantor.identifier == (row.bin or row.iin))).first():
             roles.add("guarantor")
         return User(iin=row.iin, bin=row.bin, name=row.name, roles=frozenset(roles))
-
-
-def notices_for(user: User) -> list[dict[str, Any]]:
-    """The user's cabinet notices (and the officers' shared ones), newest first, at most 100."""
-    recipients = [user.identifier] + (["officer"] if user.has("officer") else [])
-    with Session(get_engine()) as session:
-        notices = session.exec(
-            select(Notice)
-            .where(Notice.recipient.in_(recipients))
-            .order_by(Notice.created_at.desc())
-            .limit(100)
-        ).all()
-        return [
-            {
-                "id": n.id,
-                "kind": n.kind,
-                "text": n.text,
-                "ref": n.ref,
-                "sent_at": aware(n.created_at).isoformat(),
-                "read_at": n.read_at and aware(n.read_at).isoformat(),
-            }
-            for n in notices
-        ]
 
 
 def mark_notice_read(notice_id: str, user: User) -> dict[str, str]:

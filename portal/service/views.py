@@ -101,7 +101,8 @@ def lease_id_by_sha256(sha256: str) -> str | None:
 
 
 def notices(user: User) -> list[dict[str, Any]]:
-    """The cabinet's notices, newest first, as `GET /v1/me` lists them."""
+    """The cabinet's notices (and the officers' shared ones), newest first, at most 100: the
+    cabinet page and `GET /v1/me` both list these."""
     recipients = [user.identifier] + (["officer"] if user.has("officer") else [])
     with Session(get_engine()) as session:
         rows = session.exec(
@@ -115,6 +116,7 @@ def notices(user: User) -> list[dict[str, Any]]:
                 "id": n.id,
                 "kind": n.kind,
                 "text": n.text,
+                "ref": n.ref,
                 "sent_at": aware(n.created_at),
                 "read_at": n.read_at and aware(n.read_at),
             }
