@@ -151,12 +151,15 @@ class OutboxDispatcher:
         self.model = model
         self.handlers = handlers
 
-    def _claim(self, message_id: str) -> OutboxFields | None:
-        # One conditional UPDATE, so one claimer wins across threads and processes: SQLite's
-        # BEGIN IMMEDIATE serialises writers; on PostgreSQL (READ COMMITTED) a second UPDATE of the
-        # row waits for the first to commit, then re-checks the WHERE against the new version,
-        # whose claimed_until is in the future, and changes nothing.
+    def _claim(self, message_id: str) -> tuple[OutboxFields, datetime] | None:
+        """The message and the claim's expiry, which doubles as the claim's token.
+
+        One conditional UPDATE, so one claimer wins across threads and processes: SQLite's
+        BEGIN IMMEDIATE serialises writers; on PostgreSQL (READ COMMITTED) a second UPDATE of the
+        row waits for the first to commit, then re-checks the WHERE against the new version,
+        whose claimed_until is in the future, and changes nothing."""
         now = _now()
+        until = now + _CLAIM_FOR
         table = self.model.__table__  # type: ignore[attr-defined]
         with session_scope(self.engine, immediate=True) as session:
             claimed = session.execute(
@@ -167,17 +170,19 @@ class OutboxDispatcher:
                     table.c.failed_at.is_(None),
                     or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
                 )
-                .values(claimed_until=now + _CLAIM_FOR)
+                .values(claimed_until=until)
             ).rowcount
             if not claimed:
                 return None
-            return session.get(self.model, message_id)
+            message = session.get(self.model, message_id)
+            return None if message is None else (message, until)
 
     def deliver(self, message_id: str) -> bool:
         """Try once; True when delivered now. Failures are rescheduled with backoff."""
-        message = self._claim(message_id)
-        if message is None:
+        claim = self._claim(message_id)
+        if claim is None:
             return False
+        message, until = claim
         handler = self.handlers.get(message.topic)
         error: str | None = None
         permanent = False
@@ -192,13 +197,21 @@ class OutboxDispatcher:
                 error = f"{type(exc).__name__}: {exc}"
         now = _now()
         with session_scope(self.engine, immediate=True) as session:
-            stored = session.get(self.model, message_id)
+            stored = session.get(self.model, message_id, with_for_update=True)
             assert stored is not None
-            stored.attempts += 1
-            stored.claimed_until = None
+            # A handler slower than the claim window may find another deliverer owning the
+            # message now: its claim stays, and a failure here neither reschedules nor fails a
+            # message that deliverer may be delivering (or has delivered) meanwhile.
+            ours = stored.claimed_until is not None and _aware(stored.claimed_until) == until
+            if ours:
+                stored.claimed_until = None
             if error is None:
-                stored.delivered_at = now
+                stored.attempts += 1
+                stored.delivered_at = stored.delivered_at or now
+            elif not ours or stored.delivered_at is not None:
+                _log.warning("outbox %s: attempt failed after its claim lapsed: %s", message_id, error)
             else:
+                stored.attempts += 1
                 stored.last_error = error[:1000]
                 if permanent or now - _aware(stored.created_at) > GIVE_UP_AFTER:
                     stored.failed_at = now

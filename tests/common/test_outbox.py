@@ -115,6 +115,32 @@ def test_permanent_refusal_stops_retries(engine: Any) -> None:
         assert stored.last_error == "410 gone"
 
 
+def test_a_handler_outliving_its_claim_leaves_the_new_deliverer_in_charge(engine: Any) -> None:
+    """A handler stuck past the claim window: another deliverer claims and delivers meanwhile,
+    and the stuck attempt's late refusal must not mark the delivered message failed."""
+    with session_scope(engine) as session:
+        message_id = add_message(session, Outbox, "notice", {}).id
+    received: list[str] = []
+    other = OutboxDispatcher(engine, Outbox, {"notice": lambda id_, _p: received.append(id_)})
+
+    def stuck_then_refused(id_: str, _payload: dict[str, Any]) -> None:
+        with session_scope(engine) as session:  # the claim window passes while this one hangs
+            stored = session.get(Outbox, id_)
+            assert stored is not None
+            stored.claimed_until = datetime.now(UTC) - timedelta(seconds=1)
+        assert other.deliver(id_), "a lapsed claim can be taken over"
+        raise PermanentDeliveryError("410 gone")
+
+    assert not OutboxDispatcher(engine, Outbox, {"notice": stuck_then_refused}).deliver(message_id)
+    assert received == [message_id]
+    with session_scope(engine) as session:
+        stored = session.get(Outbox, message_id)
+        assert stored is not None
+        assert stored.delivered_at is not None
+        assert stored.failed_at is None and stored.last_error is None
+        assert stored.attempts == 1
+
+
 def test_background_relay_delivers_after_commit(engine: Any) -> None:
     delivered = threading.Event()
     dispatcher = OutboxDispatcher(engine, Outbox, {"notice": lambda _id, _p: delivered.set()})
