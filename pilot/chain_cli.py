@@ -7,28 +7,21 @@ import mimetypes
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import typer
-import uvicorn
-from fastapi import FastAPI
 
-from chain import repository as repo
-from chain.client import ChainClient, sha256_hex
-from chain.keys import development_log_keys, development_witness_signer, log_signer
-from common.db import make_engine
-from common.http_client import ServiceError
-from common.log_verify import TrustedKeys, verify_log
-from common.notes import SIG_COSIGNATURE_V1, Signer, Verifier
-from common.service_keys import development_key
-from common.settings import data_dir, service_url
-from common.witness import JsonFileWitnessStore, Witness
-from common.witness_http import witness_router
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from common.log_verify import TrustedKeys
+    from common.witness import Witness
 
 __all__ = ["app"]
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+# Each command imports what it uses: an auditor's `rto chain verify --url` is a fresh process that
+# needs neither the web framework nor the database layer.
 _PAGE = 1000
 
 
@@ -52,14 +45,19 @@ def append(
     ref: list[str] = typer.Option([], "--ref", help="KEY=VALUE opaque id (repeatable)"),
     evidence: list[str] = typer.Option([], "--evidence", help="TYPE=FILE, e.g. cms=lease.p7s (repeatable)"),
     media_type: str | None = typer.Option(None, "--media-type", help="default: guessed from --doc"),
-    url: str = typer.Option(service_url("chain"), "--url", help="chain service"),
+    url: str | None = typer.Option(None, "--url", help="chain service (default: this installation's)"),
 ) -> None:
     """Append one entry as SERVICE and print {"index", "leaf_hash"} as JSON."""
+    from chain.client import ChainClient, sha256_hex
+    from common.http_client import ServiceError
+    from common.service_keys import development_key
+    from common.settings import service_url
+
     items = [
         {"type": t, "sha256": sha256_hex(Path(f).read_bytes())} for t, f in _pairs(evidence, "--evidence")
     ]
     guessed = media_type or mimetypes.guess_type(doc.name)[0] or "application/octet-stream"
-    with ChainClient(url, caller_key=development_key(submitter)) as client:
+    with ChainClient(url or service_url("chain"), caller_key=development_key(submitter)) as client:
         try:
             result = client.append(
                 kind=kind,
@@ -76,6 +74,9 @@ def append(
 
 def _db_rows(url: str) -> tuple[Iterator[tuple[int, bytes, bytes | None]], str | None]:
     # Read-only use of the chain's own tables: an auditor holding a copy of the database.
+    from chain import repository as repo
+    from common.db import make_engine
+
     engine = make_engine(url if "://" in url else f"sqlite:///{Path(url).resolve()}")
     with engine.connect() as conn:
         published = repo.latest_published(conn)
@@ -97,6 +98,8 @@ def _db_rows(url: str) -> tuple[Iterator[tuple[int, bytes, bytes | None]], str |
 
 
 def _url_rows(url: str) -> tuple[Iterator[tuple[int, bytes, bytes | None]], str | None]:
+    import httpx
+
     http = httpx.Client(base_url=url, timeout=30)
     response = http.get("/v1/checkpoint")
     note = response.text if response.status_code == 200 else None
@@ -117,6 +120,11 @@ def _url_rows(url: str) -> tuple[Iterator[tuple[int, bytes, bytes | None]], str 
 
 
 def _keys(keys_file: Path | None, url: str | None) -> TrustedKeys:
+    import httpx
+
+    from chain.keys import development_log_keys
+    from common.log_verify import TrustedKeys
+
     if keys_file is not None:
         return TrustedKeys.from_json(json.loads(keys_file.read_text()))
     if url is not None:
@@ -132,6 +140,8 @@ def verify(
     keys: Path | None = typer.Option(None, "--keys", exists=True, dir_okay=False, help="pinned keys (JSON)"),
 ) -> None:
     """Re-check the whole log; on tamper print the first bad index and exit 1."""
+    from common.log_verify import verify_log
+
     if (url is None) == (db is None):
         raise typer.BadParameter("give exactly one of --url and --db")
     rows, note = _url_rows(url.rstrip("/")) if url else _db_rows(db or "")
@@ -144,6 +154,10 @@ def verify(
 
 
 def witness_app(witness: Witness) -> FastAPI:
+    from fastapi import FastAPI
+
+    from common.witness_http import witness_router
+
     server = FastAPI(title=f"tlog-witness {witness.cosigner.name}")
     server.include_router(witness_router(witness))
 
@@ -170,6 +184,13 @@ def witness(
     port: int = typer.Option(8010, "--port"),
 ) -> None:
     """Run a C2SP tlog-witness (POST /add-checkpoint) for the chain, as any organisation can."""
+    import uvicorn
+
+    from chain.keys import development_witness_signer, log_signer
+    from common.notes import SIG_COSIGNATURE_V1, Signer, Verifier
+    from common.settings import data_dir
+    from common.witness import JsonFileWitnessStore, Witness
+
     cosigner = Signer.from_skey(key, SIG_COSIGNATURE_V1) if key else development_witness_signer(name)
     logs = [Verifier.from_vkey(v) for v in log_vkey] or [log_signer().verifier]
     store = JsonFileWitnessStore(state or data_dir() / f"witness-{name}.json")
