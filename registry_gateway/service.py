@@ -28,16 +28,31 @@ from registry_gateway.domain.states import TERMINAL, progress_state
 from registry_gateway.models import Case, CaseDocument, CaseParty, CaseTransition, Property
 from registry_gateway.outside import OutsideClient, receipt_signature_valid
 from registry_gateway.relay import enqueue
-from registry_gateway.schemas import CaseView, PaymentReceipt, SubmitCase
+from registry_gateway.schemas import (
+    CaseStatus,
+    CaseView,
+    PaymentReceipt,
+    PersonRecord,
+    PropertyRecord,
+    ScenarioPerson,
+    ScenarioProperty,
+    SubmitCase,
+)
 from registry_gateway.signatures import signer_entries, validate
 from registry_gateway.stand_in import StandInStateSystems
-from registry_gateway.views import case_view
+from registry_gateway.views import case_status, case_view
 from videoconf.client import VideoconfClient
 from videoconf.schemas import ParticipantRole, ParticipantSpec
 
 __all__ = [
     "application_bytes",
+    "case",
+    "case_for_registrar",
+    "case_state",
+    "cases",
     "chain_message",
+    "create_scenario_person",
+    "create_scenario_property",
     "decode_b64",
     "pay_fee",
     "schedule_video",
@@ -395,6 +410,40 @@ def video_invitation(case_id: str, iin: str) -> dict[str, Any]:
 def application_bytes(case_id: str) -> bytes:
     with Session(get_engine()) as session:
         return repo.get_case(session, case_id).application
+
+
+def cases(state: str | None = None) -> list[Case]:
+    """The queue, earliest deadline first; `state` narrows it to one state."""
+    with Session(get_engine()) as session:
+        return repo.list_cases(session, state)
+
+
+def case(case_id: str) -> CaseView:
+    with Session(get_engine()) as session:
+        return case_view(session, repo.get_case(session, case_id))
+
+
+def case_state(case_id: str) -> CaseStatus:
+    with Session(get_engine()) as session:
+        return case_status(repo.get_case(session, case_id))
+
+
+def case_for_registrar(case_id: str) -> tuple[CaseView, int]:
+    """The case and the number of its latest check run, read together."""
+    with Session(get_engine()) as session:
+        found = repo.get_case(session, case_id)
+        return case_view(session, found), repo.latest_run(session, found.id)
+
+
+def create_scenario_person(spec: ScenarioPerson) -> PersonRecord:
+    """A synthetic person in the stand-in registers (tests and demos)."""
+    with session_scope(get_engine(), immediate=True) as session:
+        return StandInStateSystems(session).create_person(spec)
+
+
+def create_scenario_property(spec: ScenarioProperty) -> PropertyRecord:
+    with session_scope(get_engine(), immediate=True) as session:
+        return StandInStateSystems(session).create_property(spec)
 
 
 # ---------------------------------------------------------------- read model of the registrar's page

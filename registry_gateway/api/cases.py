@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from sqlmodel import Session
 
 from registry_gateway import registrar, service
-from registry_gateway import repository as repo
 from registry_gateway.api.deps import Caller
-from registry_gateway.db import get_engine
 from registry_gateway.schemas import (
     CaseAction,
     CaseStatus,
@@ -25,7 +22,7 @@ from registry_gateway.schemas import (
     SignApplication,
     SubmitCase,
 )
-from registry_gateway.views import case_status, case_view
+from registry_gateway.views import case_status
 from videoconf.schemas import InvitationRequest
 
 __all__ = ["router"]
@@ -40,20 +37,17 @@ def submit(body: SubmitCase, caller: Caller) -> Any:
 
 @router.get("", response_model=list[CaseStatus], summary="The queue, earliest deadline first")
 def queue(caller: Caller, state: Annotated[str | None, Query(max_length=40)] = None) -> Any:
-    with Session(get_engine()) as session:
-        return [case_status(c) for c in repo.list_cases(session, state)]
+    return [case_status(c) for c in service.cases(state)]
 
 
 @router.get("/{case_id}", response_model=CaseView, summary="A case with its checks, documents and history")
 def get(case_id: str, caller: Caller) -> Any:
-    with Session(get_engine()) as session:
-        return case_view(session, repo.get_case(session, case_id))
+    return service.case(case_id)
 
 
 @router.get("/{case_id}/status", response_model=CaseStatus, summary="State, deadline and decision")
 def status(case_id: str, caller: Caller) -> Any:
-    with Session(get_engine()) as session:
-        return case_status(repo.get_case(session, case_id))
+    return service.case_state(case_id)
 
 
 @router.get("/{case_id}/application", summary="The application document every party signs")

@@ -17,19 +17,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from common.problems import Problem
 from registry_gateway import registrar, service
-from registry_gateway import repository as repo
 from registry_gateway.api import login_pages
 from registry_gateway.api.login_pages import html_page, login_redirect, registrar_iin
-from registry_gateway.db import get_engine
 from registry_gateway.domain.deadline import alert_level
 from registry_gateway.domain.states import TERMINAL
 from registry_gateway.schemas import CaseAction, DraftRequest
 from registry_gateway.signatures import validate
-from registry_gateway.views import aware, case_view
+from registry_gateway.views import aware
 
 __all__ = ["router"]
 
@@ -62,8 +59,7 @@ def queue(request: Request, state: str = "open") -> Response:
     if registrar_iin(request) is None:
         return login_redirect(request)
     now = datetime.now(UTC)
-    with Session(get_engine()) as session:
-        cases = repo.list_cases(session, state if state not in ("open", "all") else None)
+    cases = service.cases(state if state not in ("open", "all") else None)
     if state == "open":
         cases = [c for c in cases if c.state not in TERMINAL]
     rows = [
@@ -78,10 +74,7 @@ def queue(request: Request, state: str = "open") -> Response:
 
 
 def _case_page(request: Request, case_id: str, *, problem: Problem | None = None) -> HTMLResponse:
-    with Session(get_engine()) as session:
-        case = repo.get_case(session, case_id)
-        view = case_view(session, case)
-        run = repo.latest_run(session, case.id)
+    view, run = service.case_for_registrar(case_id)
     now = datetime.now(UTC)
     video_check = next((c for c in view.checks if c.code == "video_positive"), None)
     return html_page(

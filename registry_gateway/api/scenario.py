@@ -6,13 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from common.db import session_scope
 from common.problems import Problem
+from registry_gateway import service
 from registry_gateway.api.deps import Caller
 from registry_gateway.config import get_settings
-from registry_gateway.db import get_engine
 from registry_gateway.schemas import PersonRecord, PropertyRecord, ScenarioPerson, ScenarioProperty
-from registry_gateway.stand_in import StandInStateSystems, seed_summary
+from registry_gateway.stand_in import seed_summary
 
 __all__ = ["router"]
 
@@ -33,8 +32,7 @@ def seed(caller: Caller) -> dict[str, dict[str, str]]:
 @router.post("/persons", response_model=PersonRecord, status_code=201, summary="Create a synthetic person")
 def create_person(spec: ScenarioPerson, caller: Caller) -> Any:
     _enabled()
-    with session_scope(get_engine(), immediate=True) as session:
-        return StandInStateSystems(session).create_person(spec)
+    return service.create_scenario_person(spec)
 
 
 @router.post(
@@ -42,5 +40,4 @@ def create_person(spec: ScenarioPerson, caller: Caller) -> Any:
 )
 def create_property(spec: ScenarioProperty, caller: Caller) -> Any:
     _enabled()
-    with session_scope(get_engine(), immediate=True) as session:
-        return StandInStateSystems(session).create_property(spec)
+    return service.create_scenario_property(spec)
