@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from common.problems import Problem
-from portal.models import Application, Guarantor
+from portal import repository as repo
+from portal.models import Application
 from portal.service.auth import User
 
 __all__ = ["load_application", "require_role"]
@@ -28,12 +29,6 @@ def load_application(session: Session, application_id: str, user: User, *roles: 
             return app
         if "applicant" in allowed and user.bin is None and app.applicant_iin == user.iin:
             return app
-        if "guarantor" in allowed:
-            mine = session.exec(
-                select(Guarantor.id).where(
-                    Guarantor.application_id == app.id, Guarantor.identifier == user.identifier
-                )
-            ).first()
-            if mine:
-                return app
+        if "guarantor" in allowed and repo.is_guarantor_of(session, app.id, user.identifier):
+            return app
     raise Problem(404, "application.not_found", "no such application among yours")

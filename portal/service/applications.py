@@ -8,16 +8,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from common.calendar import add_calendar_days, deadline_end_of_day
 from common.canonical import canonical_bytes
 from common.problems import Problem
+from portal import repository as repo
 from portal.config import get_settings
 from portal.db import get_engine
 from portal.domain.schedule import add_months
 from portal.domain.states import Status, advance
-from portal.models import Account, Application, Flat, Guarantor, Upload
+from portal.models import Application, Flat, Guarantor, Upload
 from portal.service.access import load_application
 from portal.service.assessment import assess_application, family_size
 from portal.service.auth import User
@@ -70,10 +71,10 @@ def create_application(user: User, cadastral_number: str, term_months: int) -> d
     if not 1 <= term_months <= settings.max_term_months:
         raise Problem(422, "application.term", f"the term is 1..{settings.max_term_months} months")
     with transaction() as session:
-        account = session.exec(select(Account).where(Account.iin == user.iin)).first()
+        account = repo.account_by_iin(session, user.iin)
         if account is None:
             raise Problem(403, "invitation.none", "you are not on an akimat list of this programme")
-        existing = session.exec(select(Application).where(Application.applicant_iin == user.iin)).first()
+        existing = repo.application_of(session, user.iin)
         if existing is not None:
             raise Problem(409, "application.exists", "you already have an application", id=existing.id)
         if now() > aware(account.apply_by):
@@ -106,7 +107,7 @@ def _ensure_consent(application_id: str, user: User) -> str:
         app = load_application(session, application_id, user, "applicant")
         if app.consent_id:
             return app.consent_id
-        phone = session.exec(select(Account.phone).where(Account.iin == app.applicant_iin)).first()
+        phone = repo.phone_of(session, app.applicant_iin)
     with peer_call("the consent service"), consent_client() as consent:
         view = consent.request_consent(
             app.applicant_iin, user.name, APPLICATION_PURPOSE, "portal", app.id, phone=phone
@@ -235,12 +236,7 @@ def missing_items(session: Session, app: Application) -> list[str]:
     if not app.state_data:
         missing.append("state_data")
     missing += [f"form.{name}" for name in REQUIRED_FORM if app.form.get(name) in (None, "")]
-    uploaded = {
-        u.doc_type
-        for u in session.exec(
-            select(Upload).where(Upload.application_id == app.id, Upload.owner_iin == app.applicant_iin)
-        ).all()
-    }
+    uploaded = {u.doc_type for u in repo.uploads_of(session, app.id, app.applicant_iin)}
     missing += [f"upload.{t}" for t in required_uploads(app) if t not in uploaded]
     return missing
 
@@ -248,12 +244,8 @@ def missing_items(session: Session, app: Application) -> list[str]:
 def application_document(session: Session, app: Application, solvency: dict[str, Any]) -> bytes:
     flat = session.get(Flat, app.cadastral_number)
     assert flat is not None
-    guarantors = session.exec(
-        select(Guarantor).where(Guarantor.application_id == app.id).order_by(Guarantor.position)
-    ).all()
-    uploads = session.exec(
-        select(Upload).where(Upload.application_id == app.id).order_by(Upload.uploaded_at)
-    ).all()
+    guarantors = repo.guarantors_of(session, app.id)
+    uploads = repo.uploads_of(session, app.id, oldest_first=True)
     person = app.state_data.get("person", {})
     return canonical_bytes(
         {
@@ -299,7 +291,7 @@ def finalise(application_id: str, user: User) -> dict[str, Any]:
         app = load_application(session, application_id, user, "applicant")
         _require_editable(app)
         missing = missing_items(session, app)
-        guarantors = session.exec(select(Guarantor).where(Guarantor.application_id == app.id)).all()
+        guarantors = repo.guarantors_of(session, app.id, by_position=False)
         for g in guarantors:
             if g.ineligible:
                 missing.append(f"guarantor.{g.position}.ineligible")
@@ -341,11 +333,7 @@ def submit(application_id: str, user: User, cms: str) -> dict[str, Any]:
         app = load_application(session, application_id, user, "applicant")
         if app.document != document:
             raise Problem(409, "application.changed", "the application changed while you signed; sign again")
-        unsigned = session.exec(
-            select(Guarantor.position).where(
-                Guarantor.application_id == app.id, Guarantor.signed_at.is_(None)
-            )
-        ).all()
+        unsigned = repo.unsigned_guarantor_positions(session, app.id)
         if unsigned:
             raise Problem(
                 409,
@@ -362,7 +350,7 @@ def submit(application_id: str, user: User, cms: str) -> dict[str, Any]:
         app.review_deadline = deadline_end_of_day(
             add_calendar_days(app.submitted_at.date(), settings.review_within_days)
         )
-        phone = session.exec(select(Account.phone).where(Account.iin == app.applicant_iin)).first()
+        phone = repo.phone_of(session, app.applicant_iin)
         notify(
             session,
             app.applicant_iin,
@@ -378,10 +366,8 @@ def submit(application_id: str, user: User, cms: str) -> dict[str, Any]:
 def application_view(application_id: str, user: User) -> dict[str, Any]:
     with Session(get_engine()) as session:
         app = load_application(session, application_id, user)
-        guarantors = session.exec(
-            select(Guarantor).where(Guarantor.application_id == app.id).order_by(Guarantor.position)
-        ).all()
-        uploads = session.exec(select(Upload).where(Upload.application_id == app.id)).all()
+        guarantors = repo.guarantors_of(session, app.id)
+        uploads = repo.uploads_of(session, app.id)
         flat = session.get(Flat, app.cadastral_number)
         return {
             "id": app.id,
@@ -431,9 +417,9 @@ def guarantor_view(g: Guarantor) -> dict[str, Any]:
 def list_applications(user: User) -> list[dict[str, Any]]:
     """All applications for officers, the user's own otherwise; newest first, at most 500."""
     with Session(get_engine()) as session:
-        query = select(Application).order_by(Application.created_at.desc())
-        if not user.has("officer", "head"):
-            query = query.where(Application.applicant_iin == user.iin)
+        rows = repo.recent_applications(
+            session, limit=500, applicant_iin=None if user.has("officer", "head") else user.iin
+        )
         return [
             {
                 "id": a.id,
@@ -441,7 +427,7 @@ def list_applications(user: User) -> list[dict[str, Any]]:
                 "applicant_name": a.applicant_name,
                 "review_deadline": a.review_deadline,
             }
-            for a in session.exec(query.limit(500)).all()
+            for a in rows
         ]
 
 

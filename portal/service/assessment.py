@@ -8,8 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from portal import repository as repo
 from portal.config import get_settings
 from portal.domain.retirement import retired_by
 from portal.domain.schedule import add_months, annuity_payment
@@ -56,9 +57,7 @@ def assess_application(session: Session, app: Application) -> dict[str, Any]:
     person = app.state_data.get("person") or {}
     end = lease_end(app)
     retires = bool(person) and retired_by(date.fromisoformat(person["birth_date"]), person["sex"], end)
-    guarantors = session.exec(
-        select(Guarantor).where(Guarantor.application_id == app.id).order_by(Guarantor.position)
-    ).all()
+    guarantors = repo.guarantors_of(session, app.id)
     counted = tuple(i for g in guarantors if (i := _guarantor_income(g, minimum)) is not None)
     household = Household(
         Decimal(str(app.form.get("monthly_income") or 0)),

@@ -12,13 +12,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from common.eds import Role, new_challenge
 from common.problems import Problem
+from portal import repository as repo
 from portal.config import get_settings
 from portal.db import get_engine
-from portal.models import Account, Guarantor, LoginChallenge, Notice, SessionToken
+from portal.models import LoginChallenge, Notice, SessionToken
 from portal.service.base import aware, now, transaction
 from portal.signatures import login_identity
 
@@ -117,9 +118,9 @@ def user_for_token(token: str) -> User | None:
         if row is None or aware(row.expires_at) < now():
             return None
         roles = set(row.roles)
-        if row.bin is None and session.exec(select(Account.id).where(Account.iin == row.iin)).first():
+        if row.bin is None and repo.has_account(session, row.iin):
             roles.add("applicant")
-        if session.exec(select(Guarantor.id).where(Guarantor.identifier == (row.bin or row.iin))).first():
+        if repo.is_guarantor(session, row.bin or row.iin):
             roles.add("guarantor")
         return User(iin=row.iin, bin=row.bin, name=row.name, roles=frozenset(roles))
 

@@ -11,17 +11,18 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from common.canonical import canonical_bytes
 from common.problems import Problem
+from portal import repository as repo
 from portal.config import get_settings
 from portal.db import get_engine
 from portal.domain.lease import LEASE_MEDIA_TYPE
 from portal.domain.ledger import LedgerFigures, ledger_figures
 from portal.domain.schedule import annuity_schedule
 from portal.domain.states import Status
-from portal.models import Application, Lease, Payment, RegistrationCase, SignedDocument
+from portal.models import Application, Lease, Payment, SignedDocument
 from portal.service.access import load_application, require_role
 from portal.service.auth import User
 from portal.service.base import aware, notify, now, queue_chain_append, sha256_hex, transaction
@@ -55,14 +56,6 @@ def _lease_and_app(session: Session, lease_id: str, user: User, *roles: str) -> 
     return lease, load_application(session, lease.application_id, user, *roles)
 
 
-def _payments(session: Session, lease_id: str) -> list[Payment]:
-    return list(
-        session.exec(
-            select(Payment).where(Payment.lease_id == lease_id).order_by(Payment.paid_on, Payment.recorded_at)
-        ).all()
-    )
-
-
 def _figures(lease: Lease, app: Application, payments: list[Payment], as_of: date | None) -> LedgerFigures:
     schedule = annuity_schedule(
         Decimal(lease.price), get_settings().annual_rate_percent, app.term_months, app.first_due
@@ -71,7 +64,7 @@ def _figures(lease: Lease, app: Application, payments: list[Payment], as_of: dat
 
 
 def _ledger(session: Session, lease: Lease, app: Application, on: date | None = None) -> dict[str, Any]:
-    payments = _payments(session, lease.id)
+    payments = repo.payments_of(session, lease.id)
     last = payments[-1].paid_on if payments else None
     as_of = max(d for d in (on, last) if d is not None) if (on or last) else None
     f = _figures(lease, app, payments, as_of)
@@ -122,9 +115,7 @@ def record_payment(
     try:
         with transaction() as session:
             lease, app = _lease_and_app(session, lease_id, user, "officer", "head")
-            existing = session.exec(
-                select(Payment).where(Payment.lease_id == lease.id, Payment.reference == reference)
-            ).first()
+            existing = repo.payment_by_reference(session, lease.id, reference)
             if existing is not None:
                 if Decimal(existing.amount) != amount or existing.paid_on != paid_on:
                     raise Problem(
@@ -161,7 +152,7 @@ def _check_payment(session: Session, lease: Lease, app: Application, amount: Dec
         raise Problem(422, "payment.future_date", "a payment is recorded once it is made")
     if paid_on < aware(lease.signed_at).date():
         raise Problem(422, "payment.before_lease", "the payment predates the lease")
-    payments = _payments(session, lease.id)
+    payments = repo.payments_of(session, lease.id)
     as_of = max([paid_on, *(p.paid_on for p in payments)])
     payoff = _figures(lease, app, payments, as_of).payoff
     if amount > payoff:
@@ -213,9 +204,7 @@ def _draft_letter(session: Session, lease: Lease, app: Application, view: dict[s
 
 
 def _letter(session: Session, app: Application) -> SignedDocument:
-    letter = session.exec(
-        select(SignedDocument).where(SignedDocument.application_id == app.id, SignedDocument.kind == "letter")
-    ).first()
+    letter = repo.signed_document_of(session, app.id, "letter")
     if letter is None:
         raise Problem(
             409, "buyout.not_fully_paid", "the release letter is issued once the purchase price is paid"
@@ -302,13 +291,7 @@ def submit_buyout(lease_id: str, user: User) -> dict[str, Any]:
         letter = _letter(session, app)
         if letter.cms is None:
             raise Problem(409, "buyout.letter_unsigned", "the head signs the release letter first")
-        registered = session.exec(
-            select(RegistrationCase).where(
-                RegistrationCase.application_id == app.id,
-                RegistrationCase.kind == str(CaseKind.LEASE),
-                RegistrationCase.state == "registered",
-            )
-        ).first()
+        registered = repo.registered_case(session, app.id, str(CaseKind.LEASE))
         if registered is None:
             raise Problem(409, "buyout.lease_not_registered", "no registered lease encumbrance to terminate")
         (report,) = reports(letter.content, letter.cms)

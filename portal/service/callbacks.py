@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
-
 from common.problems import Problem
-from portal.models import Application, CallbackReceipt, Guarantor, RegistrationCase
+from portal import repository as repo
+from portal.models import CallbackReceipt, RegistrationCase
 from portal.service.base import now, transaction
 from portal.service.registration import apply_case_status
 
@@ -26,13 +25,11 @@ def apply_consent_status(key: str, consent_id: str, status: str) -> dict[str, An
     with transaction() as session:
         if not _first_time(session, key, "consent"):
             return {"applied": False, "duplicate": True}
-        apps = session.exec(select(Application).where(Application.consent_id == consent_id)).all()
-        guarantors = session.exec(select(Guarantor).where(Guarantor.consent_id == consent_id)).all()
+        apps = repo.applications_by_consent(session, consent_id)
+        guarantors = repo.guarantors_by_consent(session, consent_id)
         for row in [*apps, *guarantors]:
             row.consent_status = status
-        for case in session.exec(
-            select(RegistrationCase).where(RegistrationCase.consent_id == consent_id)
-        ).all():
+        for case in repo.cases_by_consent(session, consent_id):
             case.consent_status, case.updated_at = status, now()
         return {"applied": bool(apps or guarantors), "duplicate": False}
 

@@ -7,10 +7,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from common.ids import InvalidIdentifier, parse_bin, parse_iin
 from common.problems import Problem
+from portal import repository as repo
 from portal.db import get_engine
 from portal.domain.retirement import GuarantorKind, Residency, guarantor_ineligibility
 from portal.models import Application, Guarantor
@@ -54,12 +55,9 @@ def invite_guarantor(application_id: str, user: User, kind: str, identifier: str
             raise Problem(
                 409, "application.frozen", "guarantors are invited before the application is finalised"
             )
-        taken = session.exec(
-            select(Guarantor.id).where(Guarantor.application_id == app.id, Guarantor.identifier == value)
-        ).first()
-        if taken:
+        if repo.is_guarantor_of(session, app.id, value):
             raise Problem(409, "guarantor.exists", "this guarantor is already invited")
-        count = session.exec(select(func.count()).where(Guarantor.application_id == app.id)).one()
+        count = repo.guarantor_count(session, app.id)
         guarantor = Guarantor(
             application_id=app.id,
             position=count + 1,
@@ -181,5 +179,7 @@ def guarantor_sign(guarantor_id: str, user: User, cms: str) -> dict[str, Any]:
 
 def my_guarantees(user: User) -> list[dict[str, Any]]:
     with Session(get_engine()) as session:
-        rows = session.exec(select(Guarantor).where(Guarantor.identifier == user.identifier)).all()
-        return [{**guarantor_view(g), "application_id": g.application_id} for g in rows]
+        return [
+            {**guarantor_view(g), "application_id": g.application_id}
+            for g in repo.guarantees_by(session, user.identifier)
+        ]

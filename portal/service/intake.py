@@ -6,10 +6,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from common.calendar import add_calendar_days, add_working_days, deadline_end_of_day
 from common.problems import Problem
+from portal import repository as repo
 from portal.config import get_settings
 from portal.db import get_engine
 from portal.domain.intake import ListFormatError, RowError, parse_list
@@ -56,9 +57,7 @@ def load_list(
             rows_loaded=0,
         )
         session.add(record)
-        existing = set(
-            session.exec(select(Account.iin).where(Account.iin.in_([r.iin for r in parsed.rows]))).all()
-        )
+        existing = repo.iins_with_account(session, [r.iin for r in parsed.rows])
         for row in parsed.rows:
             if row.iin in existing:
                 errors.append(
@@ -132,4 +131,4 @@ def offer_flat(cadastral_number: str, price: Decimal) -> dict[str, Any]:
 
 def flats_on_offer() -> list[dict[str, Any]]:
     with Session(get_engine()) as session:
-        return [flat_view(f) for f in session.exec(select(Flat).order_by(Flat.cadastral_number)).all()]
+        return [flat_view(f) for f in repo.flats(session)]

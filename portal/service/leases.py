@@ -7,11 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from common.eds import merge
 from common.http_client import ServiceError
 from common.problems import Problem
+from portal import repository as repo
 from portal.config import get_settings
 from portal.db import get_engine
 from portal.domain.lease import (
@@ -26,7 +27,7 @@ from portal.domain.lease import (
 from portal.domain.property_tax import tax_schedule
 from portal.domain.schedule import annuity_schedule
 from portal.domain.states import Status, advance
-from portal.models import Account, Application, Flat, Guarantor, Lease, LeaseSignature
+from portal.models import Application, Flat, Lease, LeaseSignature
 from portal.service.access import load_application
 from portal.service.auth import User
 from portal.service.base import aware, chain_client, notify, now, queue_chain_append, sha256_hex, transaction
@@ -53,9 +54,7 @@ def create_lease(session: Session, app: Application) -> Lease:
     settings = get_settings()
     flat = session.get(Flat, app.cadastral_number)
     assert flat is not None
-    guarantors = session.exec(
-        select(Guarantor).where(Guarantor.application_id == app.id).order_by(Guarantor.position)
-    ).all()
+    guarantors = repo.guarantors_of(session, app.id)
     parties = [Party(PartyRole.APPLICANT, app.applicant_name, iin=app.applicant_iin)]
     for g in guarantors:
         if g.kind == "employer":
@@ -89,7 +88,7 @@ def _parties(lease: Lease) -> list[Party]:
 
 
 def lease_for_application(session: Session, application_id: str) -> Lease:
-    lease = session.exec(select(Lease).where(Lease.application_id == application_id)).first()
+    lease = repo.lease_of(session, application_id)
     if lease is None:
         raise Problem(404, "lease.not_found", "no lease for this application yet")
     return lease
@@ -221,10 +220,7 @@ def sign_lease(lease_id: str, user: User, cms: str) -> dict[str, Any]:
 
 
 def _complete(session: Session, lease: Lease, app: Application) -> None:
-    signatures = session.exec(
-        select(LeaseSignature).where(LeaseSignature.lease_id == lease.id).order_by(LeaseSignature.position)
-    ).all()
-    lease.cms = merge([s.cms for s in signatures])
+    lease.cms = merge([s.cms for s in repo.lease_signatures(session, lease.id)])
     lease.signed_at = now()
     app.status = advance(Status(app.status), Status.LEASE_SIGNED)
     queue_chain_append(
@@ -236,7 +232,7 @@ def _complete(session: Session, lease: Lease, app: Application) -> None:
         cms_sha256=sha256_hex(lease.cms),
         target=("lease", lease.id),
     )
-    phone = session.exec(select(Account.phone).where(Account.iin == app.applicant_iin)).first()
+    phone = repo.phone_of(session, app.applicant_iin)
     notify(
         session,
         app.applicant_iin,
@@ -282,11 +278,7 @@ def lease_receipt(lease_id: str, user: User | None) -> str:
 def lease_view(lease_id: str, user: User) -> dict[str, Any]:
     with Session(get_engine()) as session:
         lease, _app = _load_lease(session, lease_id, user)
-        signatures = session.exec(
-            select(LeaseSignature)
-            .where(LeaseSignature.lease_id == lease.id)
-            .order_by(LeaseSignature.position)
-        ).all()
+        signatures = repo.lease_signatures(session, lease.id)
         return {
             "id": lease.id,
             "application_id": lease.application_id,

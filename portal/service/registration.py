@@ -15,14 +15,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from common.problems import Problem
+from portal import repository as repo
 from portal.config import get_settings
 from portal.db import get_engine
 from portal.domain.lease import LEASE_MEDIA_TYPE
 from portal.domain.states import Status, advance
-from portal.models import Application, Lease, LeaseSignature, Notice, RegistrationCase
+from portal.models import Application, Lease, RegistrationCase
 from portal.service.access import load_application, require_role
 from portal.service.auth import User
 from portal.service.base import (
@@ -142,21 +143,13 @@ def form_lease_registration(lease_id: str, user: User) -> dict[str, Any]:
         if lease is None:
             raise Problem(404, "lease.not_found", "no such lease")
         app = load_application(session, lease.application_id, user, "officer", "head")
-        cases = session.exec(
-            select(RegistrationCase).where(
-                RegistrationCase.application_id == app.id, RegistrationCase.kind == str(CaseKind.LEASE)
-            )
-        ).all()
+        cases = repo.cases_of_kind(session, app.id, str(CaseKind.LEASE))
         live = next((c for c in cases if c.state != "refused"), None)
         if live is not None:
             return registration_view(live.id, user)
         if app.status != Status.LEASE_SIGNED or lease.cms is None:
             raise Problem(409, "application.wrong_state", "the lease must be signed by every party first")
-        head = session.exec(
-            select(LeaseSignature.iin).where(
-                LeaseSignature.lease_id == lease.id, LeaseSignature.role == "head"
-            )
-        ).first()
+        head = repo.lease_signer_iin(session, lease.id, "head")
         # after a refusal the company forms a new application: a new reference, a new case
         portal_ref = lease.id if not cases else f"{lease.id}.{len(cases) + 1}"
         documents = [document_spec("lease.json", lease.content, LEASE_MEDIA_TYPE, lease.cms)]
@@ -203,11 +196,7 @@ def _next_steps(case: RegistrationCase) -> list[str]:
 
 
 def _view(session: Session, case: RegistrationCase, app: Application) -> dict[str, Any]:
-    notices = session.exec(
-        select(Notice)
-        .where(Notice.ref == case.id, Notice.recipient == app.applicant_iin)
-        .order_by(Notice.created_at)
-    ).all()
+    notices = repo.notices_about(session, case.id, app.applicant_iin)
     return {
         "id": case.id,
         "kind": case.kind,
@@ -255,12 +244,11 @@ def registration_view(case_id: str, user: User) -> dict[str, Any]:
 def list_registrations(user: User, application_id: str | None = None) -> list[dict[str, Any]]:
     """The applicant's own cases (their cabinet); every case for the housing company."""
     with Session(get_engine()) as session:
-        query = select(RegistrationCase, Application).where(RegistrationCase.application_id == Application.id)
-        if not user.has("officer", "head"):
-            query = query.where(Application.applicant_iin == user.iin)
-        if application_id:
-            query = query.where(RegistrationCase.application_id == application_id)
-        rows = session.exec(query.order_by(RegistrationCase.created_at)).all()
+        rows = repo.cases_with_applications(
+            session,
+            applicant_iin=None if user.has("officer", "head") else user.iin,
+            application_id=application_id,
+        )
         return [_view(session, case, app) for case, app in rows]
 
 
@@ -282,11 +270,7 @@ def _ensure_consent(case_id: str, user: User) -> str:
 
 def _store_consent(application_id: str, portal_ref: str, consent_id: str, status: str) -> None:
     with transaction() as session:
-        for sibling in session.exec(
-            select(RegistrationCase).where(
-                RegistrationCase.application_id == application_id, RegistrationCase.portal_ref == portal_ref
-            )
-        ).all():
+        for sibling in repo.cases_by_ref(session, application_id, portal_ref):
             sibling.consent_id, sibling.consent_status = consent_id, status
 
 

@@ -7,15 +7,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from common.calendar import add_working_days, deadline_end_of_day
 from common.canonical import canonical_bytes
 from common.problems import Problem
+from portal import repository as repo
 from portal.config import get_settings
 from portal.db import get_engine
 from portal.domain.states import InvalidTransition, Status, advance
-from portal.models import Account, AkimatList, Application, Guarantor, SignedDocument
+from portal.models import Application, SignedDocument
 from portal.service.access import load_application
 from portal.service.applications import APPLICATION_PURPOSE, application_view
 from portal.service.auth import User
@@ -66,9 +67,7 @@ def run_checks(application_id: str, user: User) -> dict[str, Any]:
         iin, consent_id = app.applicant_iin, app.consent_id or ""
         ownership = (app.state_data.get("ownership") or {}).get("records") or []
         person = app.state_data.get("person") or {}
-        guarantor_ids = [
-            g.identifier for g in session.exec(select(Guarantor).where(Guarantor.application_id == app.id))
-        ]
+        guarantor_ids = [g.identifier for g in repo.guarantors_of(session, app.id, by_position=False)]
     lookup = {"purpose": APPLICATION_PURPOSE, "consent_id": consent_id}
     with peer_call("the state systems"), registry_client() as registry:
         credit = registry.credit_history(iin, **lookup)
@@ -120,7 +119,7 @@ def decide(application_id: str, user: User, approve: bool, reasons: str | None) 
             raise Problem(409, "application.wrong_state", f"the application is {app.status}")
         if not app.review:
             raise Problem(409, "review.checks_missing", "run the checks before deciding")
-        phone = session.exec(select(Account.phone).where(Account.iin == app.applicant_iin)).first()
+        phone = repo.phone_of(session, app.applicant_iin)
         if approve:
             if not app.review.get("passed"):
                 raise Problem(
@@ -190,11 +189,7 @@ def refusal_document(application_id: str, user: User) -> tuple[str, bytes]:
                 "refusal.hearing_open",
                 f"the applicant may respond until {aware(app.hearing_until).isoformat()}",
             )
-        existing = session.exec(
-            select(SignedDocument).where(
-                SignedDocument.application_id == app.id, SignedDocument.kind == "refusal"
-            )
-        ).first()
+        existing = repo.signed_document_of(session, app.id, "refusal")
         if existing is None:
             settings = get_settings()
             content = canonical_bytes(
@@ -237,7 +232,7 @@ def sign_refusal(application_id: str, user: User, cms: str) -> dict[str, Any]:
             cms_sha256=sha256_hex(signed.cms_der),
             target=("signed_document", doc.id),
         )
-        phone = session.exec(select(Account.phone).where(Account.iin == app.applicant_iin)).first()
+        phone = repo.phone_of(session, app.applicant_iin)
         notify(
             session,
             app.applicant_iin,
@@ -258,10 +253,8 @@ def deadlines(user: User) -> dict[str, Any]:
         return "overdue" if left.total_seconds() < 0 else "due_soon" if left.days < 2 else "ok"
 
     with Session(get_engine()) as session:
-        apps = session.exec(
-            select(Application).where(Application.status.in_([Status.SUBMITTED, Status.PRELIMINARY_REFUSAL]))
-        ).all()
-        lists = session.exec(select(AkimatList).order_by(AkimatList.loaded_at.desc()).limit(50)).all()
+        apps = repo.applications_with_status(session, Status.SUBMITTED, Status.PRELIMINARY_REFUSAL)
+        lists = repo.latest_lists(session, limit=50)
         reviews = [
             {
                 "application_id": a.id,

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from portal import repository as repo
 from portal.db import get_engine
 from portal.domain.lease import LEASE_MEDIA_TYPE
-from portal.models import Lease, SignedDocument
 from portal.service.base import aware, sha256_hex
 from portal.signatures import reports
 
@@ -20,7 +20,7 @@ __all__ = ["lookup", "verify"]
 def lookup(sha256: str, index: int | None = None) -> dict[str, Any] | None:
     """What the portal recorded under a document hash (no personal data), or None."""
     with Session(get_engine()) as session:
-        lease = session.exec(select(Lease).where(Lease.sha256 == sha256)).first()
+        lease = repo.lease_by_sha256(session, sha256)
         if lease is not None:
             record = {
                 "kind": "lease.signed" if lease.signed_at else "lease.draft",
@@ -34,7 +34,7 @@ def lookup(sha256: str, index: int | None = None) -> dict[str, Any] | None:
                 else None,
             }
         else:
-            doc = session.exec(select(SignedDocument).where(SignedDocument.sha256 == sha256)).first()
+            doc = repo.signed_document_by_sha256(session, sha256)
             if doc is None:
                 return None
             kind = {"refusal": "refusal.issued", "letter": "letter.issued"}[doc.kind]

@@ -6,21 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from common.problems import Problem
+from portal import repository as repo
 from portal.db import get_engine
 from portal.domain.states import Status
-from portal.models import (
-    Account,
-    AkimatList,
-    Application,
-    Flat,
-    Lease,
-    Notice,
-    RegistrationCase,
-    SignedDocument,
-)
+from portal.models import AkimatList, Lease
 from portal.service.access import load_application
 from portal.service.assessment import assess_application
 from portal.service.auth import User
@@ -45,7 +37,7 @@ __all__ = [
 def invitation(iin: str) -> dict[str, Any] | None:
     """The person's invitation from an akimat list: when it was sent and until when to apply."""
     with Session(get_engine()) as session:
-        account = session.exec(select(Account).where(Account.iin == iin)).first()
+        account = repo.account_by_iin(session, iin)
         if account is None:
             return None
         apply_by = aware(account.apply_by)
@@ -60,9 +52,7 @@ def invitation(iin: str) -> dict[str, Any] | None:
 
 def available_flats() -> list[dict[str, Any]]:
     with Session(get_engine()) as session:
-        flats = session.exec(
-            select(Flat).where(Flat.reserved_by.is_(None)).order_by(Flat.cadastral_number)
-        ).all()
+        flats = repo.flats(session, unreserved_only=True)
         return [
             {
                 "cadastral_number": f.cadastral_number,
@@ -77,12 +67,12 @@ def available_flats() -> list[dict[str, Any]]:
 
 def application_id_of(iin: str) -> str | None:
     with Session(get_engine()) as session:
-        return session.exec(select(Application.id).where(Application.applicant_iin == iin)).first()
+        return repo.application_id_of(session, iin)
 
 
 def lease_id_of(application_id: str) -> str | None:
     with Session(get_engine()) as session:
-        return session.exec(select(Lease.id).where(Lease.application_id == application_id)).first()
+        return repo.lease_id_of(session, application_id)
 
 
 def lease_content(lease_id: str, user: User) -> bytes:
@@ -97,7 +87,7 @@ def lease_content(lease_id: str, user: User) -> bytes:
 
 def lease_id_by_sha256(sha256: str) -> str | None:
     with Session(get_engine()) as session:
-        return session.exec(select(Lease.id).where(Lease.sha256 == sha256)).first()
+        return repo.lease_id_by_sha256(session, sha256)
 
 
 def notices(user: User) -> list[dict[str, Any]]:
@@ -105,12 +95,7 @@ def notices(user: User) -> list[dict[str, Any]]:
     cabinet page and `GET /v1/me` both list these."""
     recipients = [user.identifier] + (["officer"] if user.has("officer") else [])
     with Session(get_engine()) as session:
-        rows = session.exec(
-            select(Notice)
-            .where(Notice.recipient.in_(recipients))
-            .order_by(Notice.created_at.desc())
-            .limit(100)
-        ).all()
+        rows = repo.latest_notices(session, recipients, limit=100)
         return [
             {
                 "id": n.id,
@@ -126,11 +111,7 @@ def notices(user: User) -> list[dict[str, Any]]:
 
 def registration_cases(application_id: str) -> list[dict[str, Any]]:
     with Session(get_engine()) as session:
-        rows = session.exec(
-            select(RegistrationCase)
-            .where(RegistrationCase.application_id == application_id)
-            .order_by(RegistrationCase.updated_at)
-        ).all()
+        rows = repo.cases_of(session, application_id)
         return [
             {"id": c.id, "kind": c.kind, "state": c.state, "updated_at": aware(c.updated_at)} for c in rows
         ]
@@ -150,7 +131,7 @@ def solvency_preview(application_id: str, user: User) -> dict[str, Any] | None:
 
 def applications_for_staff() -> list[dict[str, Any]]:
     with Session(get_engine()) as session:
-        rows = session.exec(select(Application).order_by(Application.created_at.desc()).limit(500)).all()
+        rows = repo.recent_applications(session, limit=500)
         return [
             {
                 "id": a.id,
@@ -168,22 +149,14 @@ def head_queue() -> dict[str, list[dict[str, Any]]]:
     whose hearing is over (answered, or its time passed) — the final refusal is theirs to sign."""
     moment = now()
     with Session(get_engine()) as session:
-        leases = session.exec(select(Lease).where(Lease.signed_at.is_(None))).all()
+        leases = repo.unsigned_leases(session)
         waiting = [
             {"lease_id": lease.id, "application_id": lease.application_id, "sha256": lease.sha256}
             for lease in leases
             if lease.signatures == len(lease.parties) - 1
         ]
-        refusals = session.exec(
-            select(Application).where(Application.status == Status.PRELIMINARY_REFUSAL)
-        ).all()
-        signed_refusals = set(
-            session.exec(
-                select(SignedDocument.application_id).where(
-                    SignedDocument.kind == "refusal", SignedDocument.signed_at.is_not(None)
-                )
-            ).all()
-        )
+        refusals = repo.applications_with_status(session, Status.PRELIMINARY_REFUSAL)
+        signed_refusals = repo.applications_with_signed_document(session, "refusal")
         ready = [
             {
                 "application_id": a.id,

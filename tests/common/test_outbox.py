@@ -137,7 +137,8 @@ def test_a_handler_outliving_its_claim_leaves_the_new_deliverer_in_charge(engine
         stored = session.get(Outbox, message_id)
         assert stored is not None
         assert stored.delivered_at is not None
-        assert stored.failed_at is None and stored.last_error is None
+        assert stored.failed_at is None
+        assert stored.last_error is None
         assert stored.attempts == 1
 
 
