@@ -20,6 +20,7 @@ __all__ = [
     "deadline_end_of_day",
     "holidays",
     "is_working_day",
+    "local_date",
     "working_days_between",
 ]
 
@@ -101,6 +102,14 @@ def add_calendar_days(start: date, count: int) -> date:
 def working_days_between(start: date, end: date) -> int:
     """Working days in (start, end]."""
     return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + timedelta(days=n)))
+
+
+def local_date(moment: datetime) -> date:
+    """The date in Kazakhstan at `moment`: payment days, document dates, ages and the first day of
+    a deadline are Kazakhstan dates — from 19:00 UTC the UTC date is still yesterday's."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: every time in the system is timezone-aware UTC")
+    return moment.astimezone(ALMATY).date()
 
 
 def deadline_end_of_day(day: date) -> datetime:

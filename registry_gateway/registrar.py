@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from chain.client import sha256_hex
-from common.calendar import ALMATY, add_calendar_days
+from common.calendar import add_calendar_days, local_date
 from common.canonical import canonical_bytes
 from common.db import session_scope
 from common.entries import rfc3339
@@ -301,7 +301,7 @@ def decide(case_id: str, action: str, document_b64: str, cms_b64: str) -> CaseVi
         now = _now()
         suspended_until = None
         if action == "suspend":
-            local_today = now.astimezone(ALMATY).date()
+            local_today = local_date(now)
             suspended_until = add_calendar_days(
                 local_today, int(document.get("term_days") or DEFAULT_SUSPENSION_DAYS)
             )
@@ -446,7 +446,7 @@ def _lease_to_terminate(session: Session, case: Case) -> Encumbrance:
 def _transfer_ownership(session: Session, case: Case, new_owner: str, registrar_iin: str) -> None:
     prop = session.get(Property, case.cadastral_number)
     assert prop is not None
-    today = _now().astimezone(ALMATY).date()
+    today = local_date(_now())
     current = session.exec(
         select(Right).where(Right.cadastral_number == prop.cadastral_number, col(Right.until).is_(None))
     ).all()
@@ -534,7 +534,7 @@ def resume(case_id: str, documents: list[DocumentSpec], reason: str, actor: str)
         if case.state != "suspended":
             raise Problem(409, "case.not_suspended", f"the case is {case.state}")
         until = (case.decision or {}).get("suspended_until")
-        if until and date.fromisoformat(until) < _now().astimezone(ALMATY).date():
+        if until and date.fromisoformat(until) < local_date(_now()):
             raise Problem(409, "case.suspension_expired", "the suspension term has passed (art. 31 p.1 sp.5)")
         for doc in documents:
             content = decode_b64(doc.content_b64, f"document {doc.name}")

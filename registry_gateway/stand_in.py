@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, func, or_, select
 
-from common.calendar import ALMATY
+from common.calendar import local_date
 from common.ids import check_digit, make_iin, parse_iin
 from common.problems import Problem
 from registry_gateway.domain.identifiers import make_address_code, make_cadastral_number
@@ -60,7 +60,7 @@ _GIVEN = {"M": (("Нұрлан", "Нурлан"), ("Ерлан", "Ерлан")),
 
 
 def _today() -> date:
-    return datetime.now(ALMATY).date()
+    return local_date(datetime.now(UTC))
 
 
 def _utc(moment: datetime) -> datetime:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
+from common.calendar import local_date
 from pilot.demo.actors import Actor
 from pilot.demo.stage1 import wait_for
 from pilot.demo.video import Invitee, hold_video_check
@@ -164,7 +165,7 @@ class Registration:
 
     def pay_to_buyout(self, applicant: Actor, lease_id: str, application_id: str) -> dict[str, Any]:
         payments = f"/v1/leases/{lease_id}/payments"
-        today = datetime.now(UTC).date().isoformat()
+        today = local_date(datetime.now(UTC)).isoformat()  # the bank's date, in Kazakhstan
         first = applicant.get(f"/v1/applications/{application_id}/schedule")["rows"][0]["payment"]
         self.officer.post(payments, {"amount": first, "paid_on": today, "reference": "KASPI-0001"})
         ledger = applicant.get(payments)

@@ -16,6 +16,7 @@ from portal.api.pages_base import act, login_redirect, page, problem_page, see_o
 from portal.service import applications, intake, review, views
 from portal.service.access import require_role
 from portal.service.auth import User
+from portal.service.base import today
 
 __all__ = ["router"]
 
@@ -46,7 +47,7 @@ def _dashboard(request: Request, user: User, problem: Problem | None = None) -> 
         alerts=alerts,
         lists=deadlines["lists"],
         head=views.head_queue() if user.has("head") else None,
-        today=date.today().isoformat(),
+        today=today().isoformat(),
     )
 
 

@@ -21,6 +21,7 @@ from portal.api.pages_base import act, login_redirect, page, problem_page, see_o
 from portal.service import buyout, registration
 from portal.service.access import require_role
 from portal.service.auth import User
+from portal.service.base import today
 
 __all__ = ["router"]
 
@@ -126,7 +127,7 @@ def _ledger_page(request: Request, user: User, lease_id: str, problem: Problem |
         cases=registration.list_registrations(user, ledger["application_id"]),
         letter=_letter(lease_id, user),
         staff=user.has("officer", "head"),
-        today=date.today().isoformat(),
+        today=today().isoformat(),
     )
 
 

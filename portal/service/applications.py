@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from common.calendar import add_calendar_days, deadline_end_of_day
+from common.calendar import add_calendar_days, deadline_end_of_day, local_date
 from common.canonical import canonical_bytes
 from common.problems import Problem
 from portal import repository as repo
@@ -30,6 +30,7 @@ from portal.service.base import (
     peer_call,
     registry_client,
     sha256_hex,
+    today,
     transaction,
 )
 from portal.service.files import store_file
@@ -93,7 +94,7 @@ def create_application(user: User, cadastral_number: str, term_months: int) -> d
             applicant_name=user.name,
             cadastral_number=cadastral_number,
             term_months=term_months,
-            first_due=first_due_after(now().date()),
+            first_due=first_due_after(today()),
         )
         session.add(app)
         flat.reserved_by = app.id
@@ -348,7 +349,7 @@ def submit(application_id: str, user: User, cms: str) -> dict[str, Any]:
         app.applicant_cms = signed.cms_der
         app.submitted_at = now()
         app.review_deadline = deadline_end_of_day(
-            add_calendar_days(app.submitted_at.date(), settings.review_within_days)
+            add_calendar_days(local_date(aware(app.submitted_at)), settings.review_within_days)
         )
         phone = repo.phone_of(session, app.applicant_iin)
         notify(

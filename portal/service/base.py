@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 
 from chain.client import ChainClient
+from common.calendar import local_date
 from common.db import session_scope
 from common.http_client import ServiceError, ServiceUnavailable
 from common.outbox import add_message
@@ -35,12 +36,18 @@ __all__ = [
     "queue_chain_append",
     "registry_client",
     "sha256_hex",
+    "today",
     "transaction",
 ]
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def today() -> date:
+    """Today in Kazakhstan, the date payments, documents, ages and deadlines are counted in."""
+    return local_date(now())
 
 
 def aware(moment: datetime) -> datetime:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from common.calendar import local_date
 from common.canonical import canonical_bytes
 from common.problems import Problem
 from portal import repository as repo
@@ -25,7 +26,7 @@ from portal.domain.states import Status
 from portal.models import Application, Lease, Payment, SignedDocument
 from portal.service.access import load_application, require_role
 from portal.service.auth import User
-from portal.service.base import aware, notify, now, queue_chain_append, sha256_hex, transaction
+from portal.service.base import aware, notify, now, queue_chain_append, sha256_hex, today, transaction
 from portal.service.registration import document_spec, list_registrations, open_case
 from portal.signatures import expect_company, reports, verify_party
 from registry_gateway.schemas import CaseKind
@@ -148,9 +149,9 @@ def _check_payment(session: Session, lease: Lease, app: Application, amount: Dec
         raise Problem(
             409, "application.wrong_state", f"payments are recorded on a signed lease, not {app.status}"
         )
-    if paid_on > now().date():
+    if paid_on > today():
         raise Problem(422, "payment.future_date", "a payment is recorded once it is made")
-    if paid_on < aware(lease.signed_at).date():
+    if paid_on < local_date(aware(lease.signed_at)):
         raise Problem(422, "payment.before_lease", "the payment predates the lease")
     payments = repo.payments_of(session, lease.id)
     as_of = max([paid_on, *(p.paid_on for p in payments)])

@@ -19,7 +19,7 @@ from portal.service.access import load_application
 from portal.service.applications import APPLICATION_PURPOSE, application_view, guarantor_view
 from portal.service.assessment import lease_end
 from portal.service.auth import User
-from portal.service.base import consent_client, notify, now, peer_call, registry_client, transaction
+from portal.service.base import consent_client, notify, now, peer_call, registry_client, today, transaction
 from portal.signatures import expect_entity, expect_individual, verify_party
 
 __all__ = [
@@ -142,7 +142,7 @@ def guarantor_grant(guarantor_id: str, user: User, cms_der: bytes) -> dict[str, 
                     birth=date.fromisoformat(person["birth_date"]),
                     sex=person["sex"],
                     residency=residency,
-                    today=now().date(),
+                    today=today(),
                     lease_end=lease_end(app),
                 )
             ]

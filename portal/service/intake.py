@@ -15,7 +15,7 @@ from portal.config import get_settings
 from portal.db import get_engine
 from portal.domain.intake import ListFormatError, RowError, parse_list
 from portal.models import Account, AkimatList, Flat
-from portal.service.base import notify, now, peer_call, registry_client, sha256_hex, transaction
+from portal.service.base import notify, now, peer_call, registry_client, sha256_hex, today, transaction
 
 __all__ = ["flat_view", "flats_on_offer", "invitation_sms", "load_list", "offer_flat"]
 
@@ -32,17 +32,17 @@ def load_list(
     *, officer_iin: str, data: bytes, media_type: str, akimat: str, received_on: date | None
 ) -> dict[str, Any]:
     settings = get_settings()
-    today = now().date()
-    received = received_on or today
-    if received > today:
+    current = today()
+    received = received_on or current
+    if received > current:
         raise Problem(422, "list.received_in_future", "the list cannot have been received after today")
     try:
-        parsed = parse_list(data, media_type, today=today)
+        parsed = parse_list(data, media_type, today=current)
     except (ListFormatError, UnicodeDecodeError) as exc:
         raise Problem(422, "list.unreadable", str(exc)) from None
     errors = list(parsed.errors)
     load_deadline = deadline_end_of_day(add_working_days(received, settings.load_within_working_days))
-    apply_by_day = add_calendar_days(today, settings.apply_within_days)
+    apply_by_day = add_calendar_days(current, settings.apply_within_days)
     apply_by = deadline_end_of_day(apply_by_day)
     loaded = 0
     with transaction() as session:

@@ -30,7 +30,16 @@ from portal.domain.states import Status, advance
 from portal.models import Application, Flat, Lease, LeaseSignature
 from portal.service.access import load_application
 from portal.service.auth import User
-from portal.service.base import aware, chain_client, notify, now, queue_chain_append, sha256_hex, transaction
+from portal.service.base import (
+    aware,
+    chain_client,
+    notify,
+    now,
+    queue_chain_append,
+    sha256_hex,
+    today,
+    transaction,
+)
 from portal.signatures import checked, expect_company, expect_entity, expect_individual, verify_single
 
 __all__ = [
@@ -66,7 +75,7 @@ def create_lease(session: Session, app: Application) -> Lease:
     document = lease_document(
         lease_id=lease.id,
         application_id=app.id,
-        concluded_on=now().date(),
+        concluded_on=today(),
         parties=parties,
         flat={
             "cadastral_number": flat.cadastral_number,

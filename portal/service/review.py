@@ -28,6 +28,7 @@ from portal.service.base import (
     queue_chain_append,
     registry_client,
     sha256_hex,
+    today,
     transaction,
 )
 from portal.service.leases import create_lease
@@ -141,9 +142,7 @@ def decide(application_id: str, user: User, approve: bool, reasons: str | None) 
                 raise Problem(422, "review.reasons_required", "a refusal states its reasons")
             _move(app, Status.PRELIMINARY_REFUSAL)
             app.reasons = reasons
-            app.hearing_until = deadline_end_of_day(
-                add_working_days(now().date(), settings.hearing_working_days)
-            )
+            app.hearing_until = deadline_end_of_day(add_working_days(today(), settings.hearing_working_days))
             notify(
                 session,
                 app.applicant_iin,
@@ -203,7 +202,7 @@ def refusal_document(application_id: str, user: User) -> tuple[str, bytes]:
                     "review": app.review.get("checks", []),
                     "hearing_until": aware(app.hearing_until).isoformat() if app.hearing_until else None,
                     "objection_sha256": sha256_hex(app.objection.encode()) if app.objection else None,
-                    "decided_on": now().date().isoformat(),
+                    "decided_on": today().isoformat(),
                 }
             )
             existing = SignedDocument(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from common.calendar import ALMATY, add_working_days, deadline_end_of_day
+from common.calendar import add_working_days, deadline_end_of_day, local_date
 
 __all__ = ["ALERT_BEFORE", "alert_level", "registration_deadline"]
 
@@ -13,7 +13,7 @@ ALERT_BEFORE = timedelta(hours=4)
 
 
 def registration_deadline(payment_confirmed_at: datetime) -> datetime:
-    local_day = payment_confirmed_at.astimezone(ALMATY).date()
+    local_day = local_date(payment_confirmed_at)
     return deadline_end_of_day(add_working_days(local_day, 1))
 
 

@@ -8,6 +8,7 @@ from common.calendar import (
     deadline_end_of_day,
     holidays,
     is_working_day,
+    local_date,
     working_days_between,
 )
 
@@ -57,3 +58,10 @@ def test_deadlines_end_at_midnight_in_kazakhstan() -> None:
 def test_uncovered_year_is_refused() -> None:
     with pytest.raises(UnknownYear):
         is_working_day(date(2031, 6, 2))
+
+
+def test_the_kazakhstan_date_turns_at_local_midnight_not_utc() -> None:
+    assert local_date(datetime(2026, 11, 21, 18, 59, 59, tzinfo=UTC)) == date(2026, 11, 21)
+    assert local_date(datetime(2026, 11, 21, 19, 0, tzinfo=UTC)) == date(2026, 11, 22)
+    with pytest.raises(ValueError, match="naive"):
+        local_date(datetime(2026, 11, 21, 19, 0))

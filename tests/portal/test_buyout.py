@@ -6,10 +6,14 @@ and are registered — and the tenant owns the flat in the cadastre."""
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
+from common.calendar import local_date
 from portal.config import get_settings
+from portal.service import base
 from tests.portal.stages import Stages, ok, wait
 from tests.portal.stages import stages as stages  # the fixture
 
@@ -119,5 +123,26 @@ def test_paid_off_lease_ends_in_the_tenants_ownership(stages: Stages) -> None:
     assert late.status_code == 409
 
 
+def test_a_payment_made_today_in_kazakhstan_is_recorded_while_utc_is_still_yesterday(
+    stages: Stages, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """00:30 in Astana is 19:30 UTC the day before: the bank's date is Kazakhstan's."""
+    deal = stages.signed_lease(price="1200000.00", term_months=12)
+    real = datetime.now(UTC)
+    evening = real.replace(hour=19, minute=30, second=0, microsecond=0)
+    if evening <= real:
+        evening += timedelta(days=1)
+    monkeypatch.setattr(base, "now", lambda: evening)
+    kazakhstan_today = (evening + timedelta(days=1)).date().isoformat()
+
+    payments = f"/v1/leases/{deal.lease_id}/payments"
+    payment = {"amount": "1000.00", "paid_on": kazakhstan_today, "reference": "KASPI-NIGHT"}
+    ledger = ok(deal.officer.post(payments, payment), 201)
+    assert [p["paid_on"] for p in ledger["payments"]] == [kazakhstan_today]
+    tomorrow = (evening + timedelta(days=2)).date().isoformat()
+    future = deal.officer.post(payments, {**payment, "paid_on": tomorrow, "reference": "KASPI-NEXT"})
+    assert future.json()["code"] == "payment.future_date"
+
+
 def _today() -> str:
-    return datetime.now(UTC).date().isoformat()
+    return local_date(datetime.now(UTC)).isoformat()

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from common.calendar import local_date
 from tests.portal.stages import Stages
 from tests.portal.stages import stages as stages  # the fixture
 from tests.portal.support import Person
@@ -111,7 +112,7 @@ def test_a_registration_case_through_the_pages_in_kk_and_ru(stages: Stages) -> N
 
 def test_the_ledger_page_records_a_payment_and_shows_the_figures(stages: Stages) -> None:
     deal = stages.signed_lease(price="1200000.00", term_months=12)
-    today = datetime.now(UTC).date().isoformat()
+    today = local_date(datetime.now(UTC)).isoformat()
     ledger_url = f"/leases/{deal.lease_id}/ledger"
     with _browsers(stages, deal.applicant, deal.officer) as (a, o):
         page = _ok(o.get(ledger_url, params={"lang": "en"}))
