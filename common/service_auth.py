@@ -21,6 +21,7 @@ from jwt.algorithms import OKPAlgorithm
 
 from common.problems import Problem
 from common.service_keys import ServiceKey, development_key
+from common.settings import service_url
 
 __all__ = [
     "TOKEN_LIFETIME_S",
@@ -29,6 +30,7 @@ __all__ = [
     "fetch_jwks",
     "jwks_router",
     "mint_service_token",
+    "published_jwks",
     "require_service",
 ]
 
@@ -63,8 +65,9 @@ class CallerService:
 class ServiceTokenVerifier:
     """Checks bearer tokens for one audience against the issuers' JWKS.
 
-    `jwks_source(service)` returns that service's JWKS dict; by default it is fetched from the
-    service's URL and cached, and in development the derived keys are accepted without a fetch.
+    `jwks_source(service)` returns that service's JWKS dict. By default, in production it is what
+    the issuer publishes at its URL (`RTO_<SERVICE>_URL`), fetched once per key id; elsewhere the
+    keys derived from public seeds — which production must never accept, as anyone can derive them.
     """
 
     def __init__(
@@ -72,12 +75,15 @@ class ServiceTokenVerifier:
         audience: str,
         *,
         allowed_issuers: set[str] | None = None,
+        production: bool = False,
         jwks_source: Callable[[str], Mapping[str, Any]] | None = None,
     ) -> None:
         self.audience = audience
         self.allowed_issuers = allowed_issuers
-        self._jwks_source = jwks_source or _development_jwks
+        self._jwks_source = jwks_source or (published_jwks if production else _development_jwks)
         self._cache: dict[str, Any] = {}
+        # An unknown key id refetches an issuer's keys (rotation), at most once a minute.
+        self._refetch_after: dict[str, float] = {}
 
     def verify(self, token: str) -> CallerService:
         try:
@@ -107,15 +113,29 @@ class ServiceTokenVerifier:
 
     def _key(self, issuer: str, kid: str) -> Any:
         cache_key = f"{issuer}/{kid}"
-        if cache_key not in self._cache:
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        unknown = Problem(401, "auth.unknown_key", f"No key {kid!r} published by {issuer!r}")
+        if time.monotonic() < self._refetch_after.get(issuer, 0.0):
+            raise unknown
+        try:
             jwks = self._jwks_source(issuer)
-            for jwk in jwks.get("keys", []):
-                if jwk.get("kid") == kid:
-                    self._cache[cache_key] = OKPAlgorithm.from_jwk(jwk)
-                    break
-            else:
-                raise Problem(401, "auth.unknown_key", f"No key {kid!r} published by {issuer!r}")
-        return self._cache[cache_key]
+        except (httpx.HTTPError, ValueError):
+            raise Problem(
+                503,
+                "auth.keys_unavailable",
+                f"{issuer!r}'s keys cannot be fetched",
+                headers={"Retry-After": "5"},
+            ) from None
+        for jwk in jwks.get("keys", []):
+            if jwk.get("kid") == kid:
+                self._cache[cache_key] = OKPAlgorithm.from_jwk(jwk)
+                return self._cache[cache_key]
+        self._refetch_after[issuer] = time.monotonic() + _REFETCH_INTERVAL_S
+        raise unknown
+
+
+_REFETCH_INTERVAL_S = 60.0
 
 
 def _development_jwks(service: str) -> Mapping[str, Any]:
@@ -126,6 +146,15 @@ def fetch_jwks(base_url: str) -> Mapping[str, Any]:
     response = httpx.get(f"{base_url}/.well-known/jwks.json", timeout=5.0)
     response.raise_for_status()
     return response.json()
+
+
+def published_jwks(service: str) -> Mapping[str, Any]:
+    """The keys `service` publishes at its JWKS address; none for a name with no address."""
+    try:
+        base_url = service_url(service)
+    except KeyError:
+        return {"keys": []}
+    return fetch_jwks(base_url)
 
 
 def require_service(verifier: ServiceTokenVerifier) -> Callable[..., CallerService]:

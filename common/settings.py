@@ -80,6 +80,10 @@ class ServiceSettings(BaseSettings):
         return f"sqlite:///{path}"
 
     @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
     def distributed(self) -> bool:
         return bool(self.redis_url)
 

@@ -31,7 +31,7 @@ class ConsentSettings(ServiceSettings):
     # Services acting for the parties: they may check and record uses besides the requester.
     recipient_services: list[str] = Field(default_factory=lambda: ["portal", "registry_gateway"])
     # Services allowed to call the API at all (service JWT issuer).
-    callers: list[str] = Field(default_factory=lambda: ["portal", "registry_gateway", "videoconf", "pilot"])
+    callers: list[str] = Field(default_factory=lambda: ["portal", "registry_gateway", "pilot"])
     # HMAC secret for subject links and OTP MACs (hex); derived from a public seed in development.
     secret_hex: str | None = None
     link_ttl_days: int = 30

@@ -52,7 +52,9 @@ def create_app() -> FastAPI:
     )
     app.state.consents = service
     app.state.relay = relay
-    app.state.token_verifier = ServiceTokenVerifier("consent", allowed_issuers=set(settings.callers))
+    app.state.token_verifier = ServiceTokenVerifier(
+        "consent", allowed_issuers=set(settings.callers), production=settings.production
+    )
     # The CA is opened on first use, so a service that never sees a signature needs no PKI.
     app.state.signature_verifier = cache(
         lambda: SubjectSignatureVerifier.from_ca_directory(settings.ca_directory)

@@ -34,6 +34,9 @@ class RegistryGatewaySettings(ServiceSettings):
     payment_public_key: str | None = None  # base64 Ed25519; default: fetched from the gateway
     relay_interval_s: float = 1.0
     portal_callbacks: bool = True
+    # Services allowed to call the API (service JWT issuer): the portal for the parties, the
+    # operator's tools (`pilot`) for scenarios and the demo. The registrar acts through the pages.
+    callers: list[str] = Field(default_factory=lambda: ["portal", "pilot"])
 
     @model_validator(mode="after")
     def _refuse_dev_webhook_secret(self) -> RegistryGatewaySettings:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from functools import cache
 
 import jwt
 from fastapi import Request
 
+from chain.config import get_settings
 from chain.domain.admission import KINDS_BY_SUBMITTER
 from chain.service import ChainLog
 from common.problems import Problem
@@ -42,7 +44,12 @@ class CachedTokenVerifier:
         return caller
 
 
-_verifier = CachedTokenVerifier(ServiceTokenVerifier("chain", allowed_issuers=set(KINDS_BY_SUBMITTER)))
+@cache
+def _verifier() -> CachedTokenVerifier:
+    production = get_settings().production
+    return CachedTokenVerifier(
+        ServiceTokenVerifier("chain", allowed_issuers=set(KINDS_BY_SUBMITTER), production=production)
+    )
 
 
 def submitting_service(request: Request) -> CallerService:
@@ -51,4 +58,4 @@ def submitting_service(request: Request) -> CallerService:
         raise Problem(
             401, "auth.required", "A service bearer token is required", headers={"WWW-Authenticate": "Bearer"}
         )
-    return _verifier.verify(token)
+    return _verifier().verify(token)

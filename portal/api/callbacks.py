@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Request
 
 from common.service_auth import CallerService, ServiceTokenVerifier, require_service
 from consent.schemas import StatusCallback
+from portal.config import get_settings
 from portal.service.callbacks import apply_consent_status, apply_registration_status
 
 router = APIRouter(prefix="/v1/callbacks", tags=["callbacks"])
 
-_from_consent = require_service(ServiceTokenVerifier("portal", allowed_issuers={"consent"}))
-_from_gateway = require_service(ServiceTokenVerifier("portal", allowed_issuers={"registry_gateway"}))
+
+@cache
+def _verifier(issuer: str) -> ServiceTokenVerifier:
+    return ServiceTokenVerifier("portal", allowed_issuers={issuer}, production=get_settings().production)
+
+
+def _from_consent(request: Request) -> CallerService:
+    return require_service(_verifier("consent"))(request)
+
+
+def _from_gateway(request: Request) -> CallerService:
+    return require_service(_verifier("registry_gateway"))(request)
 
 
 @router.post("/consent", summary="A consent changed status (from the consent service)")

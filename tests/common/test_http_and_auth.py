@@ -11,7 +11,13 @@ from pydantic import BaseModel
 
 from common.http_client import ServiceClient, ServiceError, ServiceUnavailable
 from common.problems import Problem, install_problem_handlers
-from common.service_auth import CallerService, ServiceTokenVerifier, mint_service_token, require_service
+from common.service_auth import (
+    CallerService,
+    ServiceTokenVerifier,
+    jwks_router,
+    mint_service_token,
+    require_service,
+)
 from common.service_keys import development_key, load_service_key
 from tests.support.live import serve
 
@@ -95,6 +101,35 @@ def test_a_forged_key_with_the_right_name_is_refused(shop_url: str) -> None:
     with ShopClient(shop_url, caller_key=forged) as client, pytest.raises(ServiceError) as error:
         client.post_json("/items", {"quantity": 1})
     assert error.value.code == "auth.unknown_key"
+
+
+def test_production_trusts_the_keys_the_issuer_publishes_never_the_derived_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In production a service has its own key and publishes it; the development keys derive from
+    a public seed, so a production verifier that accepted them would accept anyone's forgery."""
+    real = load_service_key("portal", "42" * 32)
+    published = FastAPI()
+    published.include_router(jwks_router(real))
+    verifier = ServiceTokenVerifier("shop", allowed_issuers={"portal"}, production=True)
+    with serve(published) as portal_url:
+        monkeypatch.setenv("RTO_PORTAL_URL", portal_url)
+        assert verifier.verify(mint_service_token(real, "shop")).name == "portal"
+        with pytest.raises(Problem) as refused:
+            verifier.verify(mint_service_token(development_key("portal"), "shop"))
+        assert refused.value.code == "auth.unknown_key"
+    with pytest.raises(Problem) as refused:  # the issuer down: retry later, not "forged"
+        ServiceTokenVerifier("shop", production=True).verify(mint_service_token(real, "shop"))
+    assert (refused.value.status, refused.value.code) == (503, "auth.keys_unavailable")
+    with pytest.raises(Problem) as refused:  # a name with no address publishes nothing
+        ServiceTokenVerifier("shop", production=True).verify(
+            mint_service_token(development_key("pilot"), "shop")
+        )
+    assert refused.value.code == "auth.unknown_key"
+    development = ServiceTokenVerifier("shop")
+    with pytest.raises(Problem) as refused:
+        development.verify(mint_service_token(real, "shop"))
+    assert refused.value.code == "auth.unknown_key"
 
 
 def test_errors_are_problem_json_with_stable_codes(shop_url: str) -> None:

@@ -294,6 +294,18 @@ def test_a_case_is_for_services_and_registrars_only(world: World, case_of_a: str
         assert rg.case_status(case_of_a).state == "awaiting_signatures"  # nobody ran its checks
 
 
+def test_only_the_portal_and_the_operator_call_the_gateway(world: World, case_of_a: str) -> None:
+    """A valid token of another service (the video room, the chain) reads and decides nothing."""
+    for service in ("videoconf", "chain", "consent"):
+        with (
+            RegistryGatewayClient(world.urls["registry_gateway"], caller_key=development_key(service)) as rg,
+            pytest.raises(ServiceError) as refused,
+        ):
+            rg.case_status(case_of_a)
+        assert (refused.value.status, refused.value.code) == (403, "auth.issuer_not_allowed")
+        assert world.a.iin not in str(refused.value.problem)
+
+
 # ---------------------------------------------------------------- video rooms
 
 

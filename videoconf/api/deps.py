@@ -21,7 +21,10 @@ SESSION_COOKIE = "vc_session"
 
 @cache
 def _verifier() -> ServiceTokenVerifier:
-    return ServiceTokenVerifier("videoconf", allowed_issuers=set(get_settings().gateway_services))
+    settings = get_settings()
+    return ServiceTokenVerifier(
+        "videoconf", allowed_issuers=set(settings.gateway_services), production=settings.production
+    )
 
 
 def gateway(request: Request) -> CallerService:
