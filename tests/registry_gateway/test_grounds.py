@@ -97,7 +97,9 @@ def test_an_existing_encumbrance_prevents_registration(
     assert case.state == "refused"
 
 
-def test_an_unpaid_fee_fails_its_check(world: World, company: Signer, registrar: Signer) -> None:
+def test_an_unpaid_fee_fails_its_check_until_it_is_paid(
+    world: World, company: Signer, registrar: Signer
+) -> None:
     case, _ = _prepared(world, company, "applicant_single", "flat_free_1", "G-4", pay=False)
     with pytest.raises(ServiceError) as short:
         world.rg.pay_fee(case.id, Decimal("100.00"))
@@ -106,6 +108,11 @@ def test_an_unpaid_fee_fails_its_check(world: World, company: Signer, registrar:
     case = world.rg.run_checks(case.id)
     assert list(_failed(case)) == ["fee_paid"]
     assert _register_refused(world, case.id, registrar) == ["fee_paid"]
+    # Checked before the fee was paid, the case can still be paid for; then the check passes.
+    assert world.rg.pay_fee(case.id, FEE).amount == FEE
+    case = world.rg.run_checks(case.id)
+    assert _failed(case) == {}
+    assert case.deadline is not None
 
 
 def test_a_revoked_certificate_fails_the_signature_check(
