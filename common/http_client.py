@@ -57,7 +57,9 @@ class ServiceUnavailable(ServiceError):
 
     def __init__(self, status: int, problem: dict[str, Any], retry_after: str | None = None) -> None:
         super().__init__(status, problem)
-        self.retry_after = float(retry_after) if retry_after and retry_after.isdigit() else None
+        self.retry_after = (
+            float(retry_after) if retry_after and retry_after.isascii() and retry_after.isdigit() else None
+        )
 
 
 def _transient(exc: BaseException) -> bool:

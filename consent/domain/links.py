@@ -34,7 +34,7 @@ def make_token(secret: bytes, consent_id: str, subject_iin: str, expires_at: dat
 
 def parse_token(token: str) -> LinkClaims | None:
     parts = token.split(".")
-    if len(parts) != 3 or not parts[1].isdigit():
+    if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit()):  # "²".isdigit() too
         return None
     return LinkClaims(parts[0], int(parts[1]), parts[2])
 

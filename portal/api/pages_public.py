@@ -40,7 +40,7 @@ def _receipt(record: dict[str, Any] | None) -> str | None:
 def verify_page(request: Request, sha256: str = "", index: str = "") -> Response:
     record, problem = None, None
     if sha256:
-        position = int(index) if index.isdigit() else None
+        position = int(index) if index.isascii() and index.isdigit() else None
         if not _SHA256.match(sha256) or (index and position is None):
             problem = Problem(422, "verify.bad_query", "the QR code carries a SHA-256 hash and a chain index")
         else:

@@ -60,8 +60,14 @@ class ListFormatError(ValueError):
 __all__ += ["MAX_ROWS", "ListFormatError"]
 
 
+_PHONE_CHARACTERS = frozenset("0123456789+()-.")
+
+
 def normalise_phone(text: str) -> str | None:
     """A Kazakhstan mobile number as +7XXXXXXXXXX, or None when it is not one."""
+    # "²" and "٧" pass str.isdigit(): refuse anything but digits, spacing and punctuation
+    if any(ch not in _PHONE_CHARACTERS and not ch.isspace() for ch in text):
+        return None
     digits = "".join(ch for ch in text if ch.isdigit())
     if len(digits) == 11 and digits[0] in "78":
         digits = digits[1:]

@@ -46,6 +46,10 @@ def test_a_forged_or_foreign_link_opens_nothing(portal: ConsentClient, subject_i
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
 
     assert httpx.get(f"{portal.base_url}/subject/consents/{mine.id}", params={"t": forged}).status_code == 403
+    # "²" passes str.isdigit but not int(): still a refused link, not a server error
+    superscript = token.split(".")[0] + ".²." + token.split(".")[2]
+    answer = httpx.get(f"{portal.base_url}/subject/consents/{mine.id}", params={"t": superscript})
+    assert answer.status_code == 403
     assert (
         httpx.get(f"{portal.base_url}/subject/consents/{theirs.id}", params={"t": token}).status_code == 403
     )

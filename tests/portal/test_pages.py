@@ -318,6 +318,9 @@ def test_an_application_through_the_pages_to_a_verified_lease(stack: Stack, gate
             assert "matches" in qr
             wrong_index = _ok(public.get("/verify", params={"sha256": view["sha256"], "index": 999}))
             assert "the index in the QR code does not match" in wrong_index
+            odd = public.get("/verify", params={"sha256": view["sha256"], "index": "²"})
+            assert odd.status_code == 422
+            assert "verify.bad_query" in odd.text
 
 
 def test_a_refusal_through_the_pages_heard_then_signed_by_the_head(

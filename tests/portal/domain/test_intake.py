@@ -45,3 +45,6 @@ def test_phone_normalisation():
     assert normalise_phone("+7 (747) 000 11 22") == "+77470001122"
     assert normalise_phone("87470001122") == "+77470001122"
     assert normalise_phone("+7 727 000 11 22") is None  # a landline cannot take an SMS
+    assert normalise_phone("+7 747 000 11 2²") is None  # "²" is a str.isdigit() digit, not a phone's
+    assert normalise_phone("+٧ ٧٤٧ ٠٠٠ ١١ ٢٢") is None
+    assert normalise_phone("+7\u00a0747\u00a0000-11-22") == "+77470001122"  # a spreadsheet's spacing
