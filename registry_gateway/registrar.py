@@ -366,6 +366,15 @@ def _register(
         {"type": "cms", "sha256": sha256_hex(p.application_cms)} for p in parties if p.application_cms
     ]
     if case.kind == "encumbrance.lease":
+        # The checks ran earlier; another case on the same flat may have been registered since.
+        # The property's row lock orders two registrars deciding at once (PostgreSQL).
+        session.get(Property, case.cadastral_number, with_for_update=True)
+        if StandInStateSystems(session).live_encumbrances(case.cadastral_number):
+            raise Problem(
+                409,
+                "case.property_encumbered",
+                "the property took a live encumbrance since the checks ran: run them again",
+            )
         encumbrance = Encumbrance(
             cadastral_number=case.cadastral_number,
             kind="lease",

@@ -9,6 +9,7 @@ import pytest
 from cryptography import x509
 
 from common.http_client import ServiceError
+from registry_gateway.domain.seed import HOUSING_COMPANY_BIN
 from registry_gateway.signatures import get_ca
 from tests.registry_gateway.conftest import SEED, Signer, World, person_signer
 
@@ -133,3 +134,26 @@ def test_a_rejected_video_fails_the_video_check(world: World, company: Signer, r
     case = world.rg.run_checks(case.id)
     assert list(_failed(case)) == ["video_positive"]
     assert "identity not confirmed" in _failed(case)["video_positive"]
+
+
+def test_a_second_lease_checked_before_the_first_was_registered_is_not_registered(
+    world: World, company: Signer, registrar: Signer
+) -> None:
+    """Two cases on one flat, both checked green while the flat was free: the first registered
+    makes the second's checks stale, and the decision says so instead of a second encumbrance."""
+    flat = world.rg.scenario_property(owner_bin=HOUSING_COMPANY_BIN).cadastral_number
+    cases = []
+    for applicant_key, ref in (("applicant_single", "G-7"), ("applicant_married", "G-8")):
+        applicant = person_signer(applicant_key)
+        case = world.submit("encumbrance.lease", flat, applicant.iin, company, ref)
+        world.sign_all(case.id, applicant, company)
+        world.rg.pay_fee(case.id, FEE)
+        world.hold_video(case.id)
+        cases.append(world.rg.run_checks(case.id))
+    assert [_failed(c) for c in cases] == [{}, {}]
+    assert world.decide(cases[0].id, "register", registrar).state == "registered"
+    with pytest.raises(ServiceError) as refused:
+        world.decide(cases[1].id, "register", registrar)
+    assert (refused.value.status, refused.value.code) == (409, "case.property_encumbered")
+    assert len(world.rg.property(flat).encumbrances) == 1
+    assert list(_failed(world.rg.run_checks(cases[1].id))) == ["no_preventing_encumbrance"]
