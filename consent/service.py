@@ -100,12 +100,26 @@ class ConsentService:
     def artefact_bytes(self, consent_id: str) -> bytes:
         return self.get_row(consent_id).artefact_json.encode()
 
-    def list_for_subject(self, subject_iin: str) -> list[ConsentView]:
+    def list_for_subject(self, subject_iin: str, viewer: str | None = None) -> list[ConsentView]:
+        """The subject's consents; for a service `viewer`, those it is a user of."""
         with session_scope(self.engine) as session:
             return [
                 consent_view(c, repo.transitions_of(session, c.id))
                 for c in repo.consents_for_subject(session, subject_iin)
+                if viewer is None or viewer in c.users
             ]
+
+    def authorise(self, consent_id: str, caller: str, *, for_subject: bool = False) -> None:
+        """A service sees a consent only as one of its users, and acts for the subject (codes,
+        grant, refusal, withdrawal, the subject's link) only as its requester: the service the
+        subject is in front of."""
+        consent = self.get_row(consent_id)
+        if for_subject and caller != consent.requester:
+            raise Problem(
+                403, "consent.not_requester", f"only {consent.requester} acts for this consent's subject"
+            )
+        if caller not in consent.users:
+            raise Problem(403, "consent.not_a_user", f"{caller} is not a user of this consent")
 
     def uses(self, consent_id: str) -> list[UseView]:
         with session_scope(self.engine) as session:

@@ -47,7 +47,7 @@ def request_consent(body: ConsentRequest, response: Response, who: Caller, svc: 
 def list_for_subject(
     who: Caller, svc: Service, subject: Annotated[str, Query(pattern=r"^[0-9]{12}$")]
 ) -> list[ConsentView]:
-    return svc.list_for_subject(subject)
+    return svc.list_for_subject(subject, viewer=who)
 
 
 @router.get("/check", response_model=CheckResult, summary="May this service use the subject's data now?")
@@ -63,6 +63,7 @@ def check(
 
 @router.get("/{consent_id}", response_model=ConsentView)
 def get_consent(consent_id: str, who: Caller, svc: Service) -> ConsentView:
+    svc.authorise(consent_id, who)
     return svc.get(consent_id)
 
 
@@ -73,11 +74,13 @@ def get_consent(consent_id: str, who: Caller, svc: Service) -> ConsentView:
     responses={200: {"content": {"application/json": {}}}},
 )
 def artefact(consent_id: str, who: Caller, svc: Service) -> Response:
+    svc.authorise(consent_id, who)
     return Response(svc.artefact_bytes(consent_id), media_type="application/json")
 
 
 @router.get("/{consent_id}/receipt", summary="The consent receipt (JSON, IIN masked)")
 def receipt(consent_id: str, who: Caller, svc: Service) -> dict[str, Any]:
+    svc.authorise(consent_id, who)
     return svc.receipt(consent_id)
 
 
@@ -89,6 +92,7 @@ def grant_with_cms(
     svc: Service,
     signatures: Annotated[SubjectSignatureVerifier, Depends(verifier)],
 ) -> ConsentView:
+    svc.authorise(consent_id, who, for_subject=True)
     try:
         cms_der = base64.b64decode(body.cms_base64, validate=True)
     except (binascii.Error, ValueError):
@@ -100,21 +104,25 @@ def grant_with_cms(
 
 @router.post("/{consent_id}/otp", response_model=OtpSent, summary="Send a one-time code to the subject")
 def send_otp(consent_id: str, who: Caller, svc: Service) -> OtpSent:
+    svc.authorise(consent_id, who, for_subject=True)
     return svc.send_otp(consent_id)
 
 
 @router.post("/{consent_id}/grant/otp", response_model=ConsentView, summary="Grant with the one-time code")
 def grant_with_otp(consent_id: str, body: OtpGrant, who: Caller, svc: Service) -> ConsentView:
+    svc.authorise(consent_id, who, for_subject=True)
     return svc.grant_with_otp(consent_id, body.code)
 
 
 @router.post("/{consent_id}/reject", response_model=ConsentView, summary="The subject refuses")
 def reject(consent_id: str, body: Reason, who: Caller, svc: Service) -> ConsentView:
+    svc.authorise(consent_id, who, for_subject=True)
     return svc.reject(consent_id, body.reason, Actor("subject", f"api:{who}"))
 
 
 @router.post("/{consent_id}/revocation", response_model=ConsentView, summary="The subject asks to withdraw")
 def request_revocation(consent_id: str, body: Reason, who: Caller, svc: Service) -> ConsentView:
+    svc.authorise(consent_id, who, for_subject=True)
     return svc.request_revocation(consent_id, body.reason, Actor("subject", f"api:{who}"))
 
 
@@ -147,9 +155,11 @@ def record_use(
 
 @router.get("/{consent_id}/uses", response_model=list[UseView], summary="Who used the data and when")
 def uses(consent_id: str, who: Caller, svc: Service) -> list[UseView]:
+    svc.authorise(consent_id, who)
     return svc.uses(consent_id)
 
 
 @router.post("/{consent_id}/link", response_model=SubjectLink, summary="A signed link to the subject's page")
 def subject_link(consent_id: str, who: Caller, svc: Service) -> SubjectLink:
+    svc.authorise(consent_id, who, for_subject=True)
     return svc.subject_link(consent_id)
