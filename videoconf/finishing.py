@@ -137,6 +137,16 @@ def submit_outcome(actor: Actor, sha256: str, cms_der: bytes) -> OutcomeView:
         current = session.get(OutcomeDraftRow, room.id)
         if current is None or current.sha256 != sha256:
             raise Problem(409, "video.outcome_draft_mismatch", "The outcome document changed meanwhile")
+        # The draft states the room as it was: a rejoin, a check or a recording since then makes
+        # it stale (a rejoined party is unverified again; a new recording would be left out).
+        last = repo.last_event(session, room.id)
+        if last is None or last.kind != "outcome_drafted" or last.data.get("sha256") != sha256:
+            raise Problem(
+                409,
+                "video.room_changed",
+                "The room changed after the outcome was drafted: draft it again",
+                since=last.kind if last else None,
+            )
         decision = orjson.loads(document)["decision"]
         outcome = Outcome(
             room_id=room.id,

@@ -77,12 +77,16 @@ def event_payload(event: RoomEvent) -> dict[str, Any]:
     }
 
 
+def last_event(session: Session, room_id: str) -> RoomEvent | None:
+    return session.exec(
+        select(RoomEvent).where(RoomEvent.room_id == room_id).order_by(col(RoomEvent.seq).desc()).limit(1)
+    ).first()
+
+
 def append_event(
     session: Session, room_id: str, kind: str, participant_id: str | None = None, **data: Any
 ) -> RoomEvent:
-    last = session.exec(
-        select(RoomEvent).where(RoomEvent.room_id == room_id).order_by(col(RoomEvent.seq).desc()).limit(1)
-    ).first()
+    last = last_event(session, room_id)
     event = RoomEvent(
         room_id=room_id,
         seq=(last.seq + 1) if last else 1,

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from common.db import session_scope
 from common.eds import new_challenge
+from common.ids import parse_iin
 from common.problems import Problem
 from videoconf import repository as repo
 from videoconf.config import get_service_key, get_settings
@@ -57,6 +58,7 @@ __all__ = [
     "room_view",
     "room_view_by_key",
     "schedule_room",
+    "seen_by",
 ]
 
 
@@ -123,6 +125,18 @@ def recording_view(recording: Recording) -> RecordingView:
         sha256=recording.sha256,
         size=recording.size,
     )
+
+
+def seen_by(room: RoomView, actor: Actor) -> RoomView:
+    """The room as a participant sees it: the registrar every IIN, the others only their own
+    (the rest masked, birth date kept) — the parties need not learn each other's or the officials'."""
+    if actor.is_registrar:
+        return room
+    participants = [
+        p if p.id == actor.participant_id else p.model_copy(update={"iin": parse_iin(p.iin).masked()})
+        for p in room.participants
+    ]
+    return room.model_copy(update={"participants": participants})
 
 
 def room_view(room_id: str) -> RoomView:

@@ -24,7 +24,8 @@ from tests.videoconf.conftest import log_in, make_people, schedule
 from videoconf.client import VideoconfClient
 from videoconf.config import get_ca, get_settings
 from videoconf.db import get_engine
-from videoconf.models import Outbox
+from videoconf.models import Outbox, Recording
+from videoconf.repository import events
 
 T = TypeVar("T")
 LUMA = {"registrar": 30, "applicant": 90, "spouse": 150, "housing_company": 210}
@@ -73,6 +74,15 @@ async def test_a_registrar_verifies_three_parties_and_signs_the_outcome(
         tokens = {role: await log_in(http, gateway, room.id, person) for role, person in people.items()}
         live = (await http.get(f"/v1/rooms/{room.id}/live", headers=bearer(tokens["applicant"]))).json()
         assert {p["role"]: p["state"] for p in live["room"]["participants"]}["applicant"] == "waiting"
+        # A party sees its own IIN; the others' (the officials' too) masked, birth date kept.
+        seen = {p["role"]: p["iin"] for p in live["room"]["participants"]}
+        assert seen["applicant"] == people["applicant"].iin
+        assert seen["registrar"] == people["registrar"].iin[:6] + "******"
+        assert seen["spouse"] == people["spouse"].iin[:6] + "******"
+        as_registrar = (
+            await http.get(f"/v1/rooms/{room.id}/live", headers=bearer(tokens["registrar"]))
+        ).json()
+        assert {p["iin"] for p in as_registrar["room"]["participants"]} == {p.iin for p in people.values()}
 
         # The lobby: nobody but the registrar connects before being admitted.
         early = await http.post(
@@ -157,6 +167,26 @@ async def test_a_registrar_verifies_three_parties_and_signs_the_outcome(
         )
         assert refused.status_code == 422
         assert refused.json()["code"] == "video.outcome_signature_invalid"
+        # A check re-marked after the draft makes the signed document stale: draft again.
+        await http.put(
+            f"/v1/rooms/{room.id}/participants/{ids['spouse']}/checklist", json=CHECK_OK, headers=registrar
+        )
+        stale = await http.post(
+            f"/v1/rooms/{room.id}/outcome",
+            json={
+                "sha256": draft["sha256"],
+                "cms_b64": base64.b64encode(people["registrar"].sign(document)).decode(),
+            },
+            headers=registrar,
+        )
+        assert stale.status_code == 409
+        assert (stale.json()["code"], stale.json()["since"]) == ("video.room_changed", "checked")
+        draft = (
+            await http.post(
+                f"/v1/rooms/{room.id}/outcome/draft", json={"decision": "approved"}, headers=registrar
+            )
+        ).json()
+        document = base64.b64decode(draft["document_b64"])
         cms = people["registrar"].sign(document)
         submitted = await http.post(
             f"/v1/rooms/{room.id}/outcome",
@@ -198,3 +228,24 @@ async def test_a_registrar_verifies_three_parties_and_signs_the_outcome(
     assert entry["body"]["kind"] == "video.verified"
     assert entry["body"]["doc"]["sha256"] == outcome.outcome_sha256
     assert {e["sha256"] for e in entry["body"]["evidence"]} == {outcome.cms_sha256, outcome.recording_sha256}
+
+
+async def test_a_recording_lost_with_a_restarted_server_does_not_hold_the_room(
+    videoconf_url: str, gateway: VideoconfClient
+) -> None:
+    people = make_people()
+    room = schedule(gateway, people)
+    with Session(get_engine()) as session:  # what a restart mid-recording leaves: a row, no recorder
+        session.add(Recording(room_id=room.id, path=f"{room.id}/lost.mp4"))
+        session.commit()
+    async with httpx.AsyncClient(base_url=videoconf_url, timeout=20) as http:
+        registrar = bearer(await log_in(http, gateway, room.id, people["registrar"]))
+        rejection = {"decision": "rejected", "reasons": ["technical"]}
+        held = await http.post(f"/v1/rooms/{room.id}/outcome/draft", json=rejection, headers=registrar)
+        assert held.json()["code"] == "video.recording_running"
+        lost = await http.post(f"/v1/rooms/{room.id}/recording/stop", headers=registrar)
+        assert (lost.status_code, lost.json()["code"]) == (409, "video.recording_lost")
+        draft = await http.post(f"/v1/rooms/{room.id}/outcome/draft", json=rejection, headers=registrar)
+        assert draft.status_code == 200, draft.text
+    with Session(get_engine()) as session:
+        assert [e.kind for e in events(session, room.id)][-2:] == ["recording_failed", "outcome_drafted"]

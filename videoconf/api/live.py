@@ -51,7 +51,7 @@ class Answer(BaseModel):
 
 @router.get("/live", summary="The room as the logged-in participant sees it")
 def live(actor: Actor = Depends(room_actor)) -> LiveView:
-    room = service.room_view(actor.room_id)
+    room = service.seen_by(service.room_view(actor.room_id), actor)
     order = [p.id for p in room.participants]
     return LiveView(
         room=room,
@@ -63,7 +63,7 @@ def live(actor: Actor = Depends(room_actor)) -> LiveView:
 
 @router.post("/consent", summary="Consent, on screen, to the recording of the session")
 def consent(actor: Actor = Depends(room_actor)) -> RoomView:
-    return service.consent(actor)
+    return service.seen_by(service.consent(actor), actor)
 
 
 @router.post(
@@ -109,8 +109,12 @@ async def stop_recording(actor: Actor = Depends(room_actor), live: Hubs = Depend
         raise Problem(403, "video.registrar_only", "Only the room's registrar may do this")
     running = [r for r in service.room_view(actor.room_id).recordings if r.stopped_at is None]
     hub = live.existing(actor.room_id)
-    if not running or hub is None or not hub.recording:
+    if not running:
         raise Problem(409, "video.recording_not_running", "The room is not being recorded")
+    if hub is None or not hub.recording:
+        # The recorder went with a restarted server: release the room instead of holding it.
+        service.abort_recording(actor.room_id, running[-1].id)
+        raise Problem(409, "video.recording_lost", "The recording stopped with the server; start a new one")
     sha256, size = await hub.stop_recording()
     return service.finish_recording(actor.room_id, running[-1].id, sha256, size)
 

@@ -38,7 +38,7 @@ def room_page(room_id: str, request: Request) -> HTMLResponse:
         actor = participant(request)
         if actor.room_id != room_id:
             raise Problem(403, "video.other_room", "Your session is for another room")
-        room = service.room_view(room_id)
+        room = service.seen_by(service.room_view(room_id), actor)
     except Problem as problem:
         return HTMLResponse(render("message.html", lang, code=problem.code), status_code=problem.status)
     return HTMLResponse(render("room.html", lang, room=room, me=actor.participant_id, role=actor.role))
