@@ -71,7 +71,10 @@ class HttpPeer:
         except httpx.HTTPError as exc:
             raise WitnessError(f"{self.url}: {type(exc).__name__}") from exc
         if response.status_code == 409:
-            raise Conflict(int(response.text.strip() or 0), "reported by the witness")
+            size = response.text.strip()
+            if not (size.isascii() and size.isdigit()):  # tlog-witness: the body is its tree size
+                raise WitnessError(f"{self.url}: 409 without a tree size: {response.text[:200]!r}")
+            raise Conflict(int(size), "reported by the witness")
         if response.status_code != 200:
             raise WitnessError(f"{self.url}: {response.status_code} {response.text[:200]}")
         return response.text

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI, Response
 
 from chain.client import ChainClient, sha256_hex
 from chain.keys import log_signer
@@ -88,3 +89,25 @@ def test_without_a_quorum_nothing_is_published(underwitnessed_url: str) -> None:
     keys = httpx.get(f"{underwitnessed_url}/v1/keys").json()
     assert len(keys["witnesses"]) == 2
     assert keys["quorum"] == 2
+
+
+def test_a_witness_answering_nonsense_does_not_stop_the_others_quorum(
+    fresh_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy's 409 page where the witness's tree size belongs: that witness counts as failed,
+    and the two others still cosign and publish."""
+    proxy = FastAPI()
+
+    @proxy.post("/add-checkpoint")
+    def busy() -> Response:
+        return Response("<html>409 Conflict</html>", status_code=409, media_type="text/html")
+
+    monkeypatch.setenv("CHAIN_PUBLISH_INTERVAL_S", "0.1")
+    monkeypatch.setenv("CHAIN_EMBEDDED_WITNESSES", '["registrar", "credit-bureau"]')
+    behind_proxy = Signer("rto-pilot.kz/witness/proxied", b"\x08" * 32, SIG_COSIGNATURE_V1).verifier.vkey
+    with serve(proxy) as proxy_url:
+        monkeypatch.setenv("CHAIN_EXTERNAL_WITNESSES", f'["{behind_proxy} {proxy_url}"]')
+        with serve(create_app()) as url, client_for(url, "portal") as client:
+            index = _append(client, 2, prefix="proxied")
+            _wait_for_checkpoint(url, index + 1)
+            assert client.receipt(index)
