@@ -171,7 +171,11 @@ def reconsider(application_id: str, user: User) -> dict[str, Any]:
     with transaction() as session:
         app = load_application(session, application_id, user, "officer", "head")
         _move(app, Status.SUBMITTED)
-        app.review, app.reasons, app.hearing_until = {}, None, None
+        # A new refusal gets its own hearing: the old answer and the unsigned refusal go.
+        app.review, app.reasons, app.hearing_until, app.objection = {}, None, None, None
+        unsigned = repo.signed_document_of(session, app.id, "refusal")
+        if unsigned is not None and unsigned.cms is None:
+            session.delete(unsigned)
     return application_view(application_id, user)
 
 

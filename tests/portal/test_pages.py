@@ -323,9 +323,10 @@ def test_an_application_through_the_pages_to_a_verified_lease(stack: Stack, gate
             assert "verify.bad_query" in odd.text
 
 
-def test_a_refusal_through_the_pages_heard_then_signed_by_the_head(
+def _submitted_application(
     stack: Stack, gateway: RegistryGatewayClient
-):
+) -> tuple[Person, Person, Person, str]:
+    """An application submitted over the API, income enough on its own: (applicant, officer, head, id)."""
     officer, head = stack.officer().login(), stack.head()
     flat = gateway.scenario_property(owner_bin=get_settings().housing_company_bin)
     officer.post("/v1/flats", {"cadastral_number": flat.cadastral_number, "price": "15000000.00"})
@@ -357,6 +358,13 @@ def test_a_refusal_through_the_pages_heard_then_signed_by_the_head(
     document = applicant.get(f"{base}/document").content
     _ok(applicant.post(f"{base}/submit", {"cms": applicant.sign(document)}))
     app_id = base.rsplit("/", 1)[1]
+    return applicant, officer, head, app_id
+
+
+def test_a_refusal_through_the_pages_heard_then_signed_by_the_head(
+    stack: Stack, gateway: RegistryGatewayClient
+):
+    applicant, officer, head, app_id = _submitted_application(stack, gateway)
 
     a, h, o = (
         httpx.Client(base_url=stack.urls["portal"], timeout=60, params={"lang": "en"}) for _ in range(3)
@@ -392,3 +400,29 @@ def test_a_refusal_through_the_pages_heard_then_signed_by_the_head(
         page = _ok(a.get(f"/applications/{app_id}"))
         assert '<h2 id="status-h">Status: Refused</h2>' in page
         assert "Final refusal" in _ok(a.get("/cabinet"))
+
+
+def test_a_second_refusal_after_reconsidering_gets_its_own_hearing(
+    stack: Stack, gateway: RegistryGatewayClient
+) -> None:
+    """The objection convinced the officer, who reviewed again and still refused: the applicant may
+    answer the new reasons, and the head signs a refusal that carries them, not the first one."""
+    applicant, officer, head, app_id = _submitted_application(stack, gateway)
+    head.login()
+    base = f"/v1/applications/{app_id}"
+    _ok(officer.post(f"{base}/checks"))
+    _ok(officer.post(f"{base}/decision", {"approve": False, "reasons": "income not confirmed"}))
+    _ok(applicant.post(f"{base}/objection", {"text": "the certificate is attached"}))
+    first = head.get(f"{base}/refusal/document")
+    assert first.status_code == 200
+    assert b"income not confirmed" in first.content
+    _ok(officer.post(f"{base}/reconsider"))
+    _ok(officer.post(f"{base}/checks"))
+    _ok(officer.post(f"{base}/decision", {"approve": False, "reasons": "the certificate is unsigned"}))
+
+    early = head.get(f"{base}/refusal/document")
+    assert (early.status_code, early.json()["code"]) == (409, "refusal.hearing_open")
+    _ok(applicant.post(f"{base}/objection", {"text": "a signed copy is attached"}))
+    second = head.get(f"{base}/refusal/document").content
+    assert b"the certificate is unsigned" in second
+    assert b"income not confirmed" not in second
