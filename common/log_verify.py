@@ -114,6 +114,7 @@ class _Checked:
     leaf: bytes
     prev: str | None
     reason: str | None  # the entry's own defect, if any
+    body: bytes = b""  # SHA-256 of the canonical body, for an entry without a defect
 
 
 _ENTRY_KEYS = frozenset({"v", "seq", "prev", "time", "body", "sig"})
@@ -157,13 +158,15 @@ def _check_entry(
     prev = entry["prev"] if type(entry["prev"]) is str else None
     if stored_leaf is not None and stored_leaf != digest:
         return _Checked(index, digest, prev, "leaf_hash_mismatch")
-    return _Checked(index, digest, prev, _defect(index, data, entry, submitters))
+    reason, body = _defect(index, data, entry, submitters)
+    return _Checked(index, digest, prev, reason, body)
 
 
 def _defect(
     index: int, data: bytes, entry: dict[str, Any], submitters: Mapping[tuple[str, str], bytes]
-) -> str | None:
-    """The entry's own defect: not canonical, wrong seq, unknown key or bad signature."""
+) -> tuple[str | None, bytes]:
+    """The entry's own defect (not canonical, wrong seq, unknown key or bad signature), or None
+    and its body's hash."""
     body, sig, seq = entry["body"], entry["sig"], entry["seq"]
     if (
         type(entry["v"]) is int
@@ -177,30 +180,30 @@ def _defect(
         # The fast path, exact under this schema: one sorted orjson pass instead of the RFC 8785
         # reference walk, and the body's canonical bytes without a second check.
         if orjson.dumps(entry, option=orjson.OPT_SORT_KEYS) != data:
-            return "not_canonical"
+            return "not_canonical", b""
         signed = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
     else:
         try:
             if canonical(entry) != data:
-                return "not_canonical"
+                return "not_canonical", b""
             signed = canonical(body)
         except (NonCanonicalValue, ValueError, TypeError):
-            return "not_canonical"
+            return "not_canonical", b""
     if entry["v"] != ENTRY_VERSION or seq != index:
-        return "seq_mismatch"
+        return "seq_mismatch", b""
     if type(body) is not dict or type(sig) is not dict:
-        return "not_an_entry"
+        return "not_an_entry", b""
     key = submitters.get((str(body.get("submitter")), str(sig.get("kid"))))
     if key is None or sig.get("alg") != "Ed25519":
-        return "unknown_submitter_key"
+        return "unknown_submitter_key", b""
     try:
         signature = base64.b64decode(str(sig.get("value")), validate=True)
         if len(signature) != 64:
-            return "bad_signature"
+            return "bad_signature", b""
         crypto_sign_open(signature + signed, key)
     except (BadSignatureError, ValueError):
-        return "bad_signature"
-    return None
+        return "bad_signature", b""
+    return None, sha256(signed).digest()
 
 
 Row = tuple[int, bytes, bytes | None]
@@ -289,6 +292,7 @@ def verify_log(
     expected = GENESIS_PREV
     pending: int | None = None  # index whose `prev` missed its predecessor's leaf hash
     found: set[tuple[int, str]] = set()
+    bodies: set[bytes] = set()
     for chunk in _checked(rows, keys, workers):
         leaves = []
         for checked in chunk:
@@ -297,6 +301,10 @@ def verify_log(
                 break
             if checked.reason is not None:
                 found.add((checked.index, checked.reason))
+            elif checked.body in bodies:  # the log takes a body once: a repeat is a replay
+                found.add((checked.index, "duplicate_body"))
+            else:
+                bodies.add(checked.body)
             broken = checked.prev != expected
             if pending is not None:
                 # Link i broke. If link i+1 breaks too, entry i itself changed (its leaf hash moved

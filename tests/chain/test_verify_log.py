@@ -86,3 +86,16 @@ def test_a_missing_entry_ends_the_walk_short_of_the_checkpoint() -> None:
     report = verify_log([row for row in LOG if row[0] != 2500], NOTE, KEYS)
     assert (2500, "missing_entry") in report.problems
     assert (None, "log_shorter_than_checkpoint") in report.problems
+
+
+def test_a_replayed_body_is_named_although_its_signature_holds() -> None:
+    """The operator re-appends a body its submitter signed once (an old registration, say): the
+    entry is well formed, linked and signed, but the log takes each body once."""
+    replayed = orjson.loads(LOG[7][1])
+    item = Admitted(replayed["body"], replayed["sig"], b"\x01" * 32, b"", b"")
+    last = LOG[-1][2]
+    assert last is not None
+    extra = sequence([item], SIZE, last.hex(), "2026-05-02T00:00:00.000Z", {}, {})
+    report = verify_log([*LOG, *((s, d, leaf) for s, leaf, _, d in extra.rows)], NOTE, KEYS)
+    assert report.problems == [(SIZE, "duplicate_body")]
+    assert report.first_bad_index == SIZE
