@@ -64,10 +64,18 @@ def _figures(lease: Lease, app: Application, payments: list[Payment], as_of: dat
     return ledger_figures(schedule, [Decimal(p.amount) for p in payments], as_of)
 
 
+def _paid_off(lease: Lease, app: Application, payments: list[Payment]) -> bool:
+    """The payments bought the flat out (as of the latest of them)."""
+    return bool(payments) and _figures(lease, app, payments, payments[-1].paid_on).fully_paid
+
+
 def _ledger(session: Session, lease: Lease, app: Application, on: date | None = None) -> dict[str, Any]:
     payments = repo.payments_of(session, lease.id)
     last = payments[-1].paid_on if payments else None
-    as_of = max(d for d in (on, last) if d is not None) if (on or last) else None
+    if _paid_off(lease, app, payments):
+        as_of: date | None = last  # closed that day: later instalments never come due
+    else:
+        as_of = max(d for d in (on, last) if d is not None) if (on or last) else None
     f = _figures(lease, app, payments, as_of)
     return {
         "lease_id": lease.id,
@@ -154,6 +162,8 @@ def _check_payment(session: Session, lease: Lease, app: Application, amount: Dec
     if paid_on < local_date(aware(lease.signed_at)):
         raise Problem(422, "payment.before_lease", "the payment predates the lease")
     payments = repo.payments_of(session, lease.id)
+    if _paid_off(lease, app, payments):
+        raise Problem(409, "payment.lease_paid_off", "the flat is paid for: the ledger is closed")
     as_of = max([paid_on, *(p.paid_on for p in payments)])
     payoff = _figures(lease, app, payments, as_of).payoff
     if amount > payoff:

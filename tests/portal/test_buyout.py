@@ -67,6 +67,11 @@ def test_paid_off_lease_ends_in_the_tenants_ownership(stages: Stages) -> None:
     assert ledger["remaining_price"] == "0.00"
     assert ledger["principal_paid"] == "1200000.00"
     assert ledger["paid"] == "1200000.00"
+    # Paid off, the ledger is closed: later instalments' interest never comes due, nothing more is taken.
+    later = ok(applicant.get(payments, params={"on": rows[3]["due_date"]}))
+    assert (later["fully_paid"], later["payoff"], later["as_of"]) == (True, "0.00", _today())
+    extra = officer.post(payments, {"amount": "1.00", "paid_on": _today(), "reference": "KASPI-EXTRA"})
+    assert (extra.status_code, extra.json()["code"]) == (409, "payment.lease_paid_off")
 
     # The head signs the deterministic release letter; `letter.issued` reaches the chain.
     letter = head.get(f"{letter_path}/document").content
