@@ -370,7 +370,7 @@ def application_view(application_id: str, user: User) -> dict[str, Any]:
         guarantors = repo.guarantors_of(session, app.id)
         uploads = repo.uploads_of(session, app.id)
         flat = session.get(Flat, app.cadastral_number)
-        return {
+        view = {
             "id": app.id,
             "status": app.status,
             "applicant": {"iin": app.applicant_iin, "name": app.applicant_name},
@@ -398,6 +398,18 @@ def application_view(application_id: str, user: User) -> dict[str, Any]:
             "reasons": app.reasons,
             "hearing_until": app.hearing_until and aware(app.hearing_until).isoformat(),
             "objection": app.objection,
+        }
+        if user.has("officer", "head") or (user.bin is None and user.iin == app.applicant_iin):
+            return view
+        # A guarantor sees what it signs (the frozen document), not what the registers told the
+        # portal about the applicant under the applicant's consent, nor the applicant's papers.
+        return {
+            **view,
+            "state_data": None,
+            "review": None,
+            "reasons": None,
+            "objection": None,
+            "uploads": [upload_view(u) for u in uploads if u.owner_iin == user.identifier],
         }
 
 

@@ -126,6 +126,13 @@ def test_from_the_list_to_a_signed_lease(stack: Stack, gateway: RegistryGatewayC
     _ok(guarantor.put(f"/v1/guarantees/{gid}/income", {"monthly_income": "600000"}))
 
     app = _ok(applicant.post(f"/v1/applications/{app_id}/finalise"))
+    # The guarantor sees what it signs, not the applicant's register data or papers.
+    as_guarantor = _ok(guarantor.get(f"/v1/applications/{app_id}"))
+    assert app["state_data"]
+    assert app["uploads"]
+    assert (as_guarantor["state_data"], as_guarantor["uploads"]) == (None, [])
+    assert as_guarantor["flat"] == app["flat"]
+    assert as_guarantor["document_sha256"] == app["document_sha256"]
     solvency = app["solvency"]
     assert not solvency["needs_guarantor"]
     assert Decimal(solvency["payment_to_income"]) <= Decimal("0.5")
