@@ -16,7 +16,7 @@ from portal import repository as repo
 from portal.config import get_settings
 from portal.db import get_engine
 from portal.domain.states import InvalidTransition, Status, advance
-from portal.models import Application, SignedDocument
+from portal.models import Application, Flat, SignedDocument
 from portal.service.access import load_application
 from portal.service.applications import APPLICATION_PURPOSE, application_view
 from portal.service.auth import User
@@ -222,6 +222,9 @@ def sign_refusal(application_id: str, user: User, cms: str) -> dict[str, Any]:
     with transaction() as session:
         app = load_application(session, application_id, user, "head")
         _move(app, Status.REFUSED)
+        flat = session.get(Flat, app.cadastral_number)
+        if flat is not None and flat.reserved_by == app.id:  # back on offer for the next applicant
+            flat.reserved_by = None
         doc = session.get(SignedDocument, doc_id)
         assert doc is not None
         doc.cms, doc.signed_at = signed.cms_der, now()

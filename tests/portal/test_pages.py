@@ -399,6 +399,10 @@ def test_a_refusal_through_the_pages_heard_then_signed_by_the_head(
         assert "Refused" in _ok(h.get(review_url))
         page = _ok(a.get(f"/applications/{app_id}"))
         assert '<h2 id="status-h">Status: Refused</h2>' in page
+        # the flat is on offer again for the next applicant
+        flat = applicant.get(f"/v1/applications/{app_id}").json()["flat"]["cadastral_number"]
+        offer = {f["cadastral_number"]: f["available"] for f in officer.get("/v1/flats").json()}
+        assert offer[flat] is True
         assert "Final refusal" in _ok(a.get("/cabinet"))
 
 
