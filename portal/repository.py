@@ -21,6 +21,7 @@ from portal.models import (
 
 __all__ = [
     "account_by_iin",
+    "accounts_of",
     "application_id_of",
     "application_of",
     "applications_by_consent",
@@ -37,7 +38,6 @@ __all__ = [
     "guarantors_by_consent",
     "guarantors_of",
     "has_account",
-    "iins_with_account",
     "is_guarantor",
     "is_guarantor_of",
     "latest_lists",
@@ -78,9 +78,9 @@ def phone_of(session: Session, iin: str) -> str | None:
     return session.exec(select(Account.phone).where(Account.iin == iin)).first()
 
 
-def iins_with_account(session: Session, iins: list[str]) -> set[str]:
-    """Those of `iins` that already have an account."""
-    return set(session.exec(select(Account.iin).where(col(Account.iin).in_(iins))).all())
+def accounts_of(session: Session, iins: list[str]) -> dict[str, Account]:
+    """The accounts of those of `iins` that have one, by IIN."""
+    return {a.iin: a for a in session.exec(select(Account).where(col(Account.iin).in_(iins))).all()}
 
 
 def latest_lists(session: Session, *, limit: int) -> list[AkimatList]:

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header
 
-from common.service_auth import CallerService, ServiceTokenVerifier, require_service
+from common.service_auth import CallerService, service_caller
 from consent.schemas import StatusCallback
 from portal.config import get_settings
 from portal.service.callbacks import apply_consent_status, apply_registration_status
 
 router = APIRouter(prefix="/v1/callbacks", tags=["callbacks"])
 
-
-@cache
-def _verifier(issuer: str) -> ServiceTokenVerifier:
-    return ServiceTokenVerifier("portal", allowed_issuers={issuer}, production=get_settings().production)
-
-
-def _from_consent(request: Request) -> CallerService:
-    return require_service(_verifier("consent"))(request)
-
-
-def _from_gateway(request: Request) -> CallerService:
-    return require_service(_verifier("registry_gateway"))(request)
+_from_consent = service_caller("portal", get_settings, lambda _: {"consent"})
+_from_gateway = service_caller("portal", get_settings, lambda _: {"registry_gateway"})
 
 
 @router.post("/consent", summary="A consent changed status (from the consent service)")

@@ -18,7 +18,7 @@ from portal.config import get_settings
 from portal.db import get_engine
 from portal.domain.schedule import add_months
 from portal.domain.states import Status, advance
-from portal.models import Application, Flat, Guarantor, Upload
+from portal.models import Account, Application, Flat, Guarantor, Upload
 from portal.service.access import load_application
 from portal.service.assessment import assess_application, family_size
 from portal.service.auth import User
@@ -65,6 +65,16 @@ def first_due_after(day: date) -> date:
     return add_months(day.replace(day=1), 2)
 
 
+def _require_open_invitation(account: Account) -> None:
+    """§7: the application and its documents are submitted within the invitation's window."""
+    if now() > aware(account.apply_by):
+        raise Problem(
+            410,
+            "invitation.expired",
+            f"the invitation ended on {aware(account.apply_by):%d.%m.%Y}; ask the akimat to relist you",
+        )
+
+
 def create_application(user: User, cadastral_number: str, term_months: int) -> dict[str, Any]:
     settings = get_settings()
     if user.bin is not None:
@@ -78,12 +88,7 @@ def create_application(user: User, cadastral_number: str, term_months: int) -> d
         existing = repo.application_of(session, user.iin)
         if existing is not None:
             raise Problem(409, "application.exists", "you already have an application", id=existing.id)
-        if now() > aware(account.apply_by):
-            raise Problem(
-                410,
-                "invitation.expired",
-                f"the invitation ended on {aware(account.apply_by):%d.%m.%Y}; ask the akimat to relist you",
-            )
+        _require_open_invitation(account)
         flat = session.get(Flat, cadastral_number)
         if flat is None:
             raise Problem(404, "flat.not_found", "the housing company offers no such flat")
@@ -334,6 +339,9 @@ def submit(application_id: str, user: User, cms: str) -> dict[str, Any]:
         app = load_application(session, application_id, user, "applicant")
         if app.document != document:
             raise Problem(409, "application.changed", "the application changed while you signed; sign again")
+        account = repo.account_by_iin(session, app.applicant_iin)
+        if account is not None:
+            _require_open_invitation(account)
         unsigned = repo.unsigned_guarantor_positions(session, app.id)
         if unsigned:
             raise Problem(

@@ -15,7 +15,7 @@ from portal.config import get_settings
 from portal.db import get_engine
 from portal.domain.intake import ListFormatError, RowError, parse_list
 from portal.models import Account, AkimatList, Flat
-from portal.service.base import notify, now, peer_call, registry_client, sha256_hex, today, transaction
+from portal.service.base import aware, notify, now, peer_call, registry_client, sha256_hex, today, transaction
 
 __all__ = ["flat_view", "flats_on_offer", "invitation_sms", "load_list", "offer_flat"]
 
@@ -57,23 +57,30 @@ def load_list(
             rows_loaded=0,
         )
         session.add(record)
-        existing = repo.iins_with_account(session, [r.iin for r in parsed.rows])
+        existing = repo.accounts_of(session, [r.iin for r in parsed.rows])
         for row in parsed.rows:
-            if row.iin in existing:
+            account = existing.get(row.iin)
+            if account is not None and (
+                now() <= aware(account.apply_by) or repo.application_of(session, row.iin) is not None
+            ):
                 errors.append(
                     RowError(
                         row.row, "iin", "list.already_invited", "this person was invited by an earlier list"
                     )
                 )
                 continue
-            account = Account(
-                iin=row.iin,
-                category=row.category.value,
-                phone=row.phone,
-                list_id=record.id,
-                apply_by=apply_by,
-            )
-            session.add(account)
+            if account is None:
+                account = Account(
+                    iin=row.iin,
+                    category=row.category.value,
+                    phone=row.phone,
+                    list_id=record.id,
+                    apply_by=apply_by,
+                )
+                session.add(account)
+            else:  # relisted after the window lapsed unused: a new window (§7)
+                account.category, account.phone = row.category.value, row.phone
+                account.list_id, account.apply_by = record.id, apply_by
             notify(
                 session,
                 row.iin,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from common.eds import Role
+from portal.config import get_settings
 from tests.portal.conftest import Stack, new_iin
 
 APPLICANT = new_iin()
@@ -99,7 +100,9 @@ def test_head_role_comes_from_the_housing_companys_bin(portal_only: Stack):
     assert outsider.login().roles == ["officer"]
 
 
-def test_invited_person_is_told_by_sms_and_an_expired_invitation_is_gone(expired: None, portal_only: Stack):
+def test_invited_person_is_told_by_sms_and_an_expired_invitation_is_gone(
+    expired: None, portal_only: Stack, monkeypatch: pytest.MonkeyPatch
+):
     officer = portal_only.officer().login()
     officer.http.post(
         "/v1/lists",
@@ -117,6 +120,18 @@ def test_invited_person_is_told_by_sms_and_an_expired_invitation_is_gone(expired
     )
     assert answer.status_code == 410
     assert answer.json()["code"] == "invitation.expired"
+
+    # "ask the akimat to relist you": a later list opens a new window
+    monkeypatch.setattr(get_settings(), "apply_within_days", 15)
+    relisted = officer.http.post(
+        "/v1/lists",
+        params={"akimat": "Astana"},
+        content=f"iin,category,phone\n{APPLICANT},budget_employee,+77011234503\n",
+        headers={"Content-Type": "text/csv"},
+    ).json()
+    assert (relisted["rows_loaded"], relisted["errors"]) == (1, [])
+    again = applicant.post("/v1/applications", {"cadastral_number": "01:012:045:100:1:1", "term_months": 120})
+    assert again.json()["code"] == "flat.not_found"  # past the invitation check this time
 
 
 def test_a_person_not_on_any_list_cannot_apply(portal_only: Stack):

@@ -10,6 +10,7 @@ import base64
 import html
 import re
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,7 @@ from babel.messages.extract import extract_from_dir
 from common.service_keys import development_key
 from portal.config import get_settings
 from portal.i18n import translations
+from portal.service import applications
 from registry_gateway.client import RegistryGatewayClient
 from tests.portal.conftest import Stack, new_iin
 from tests.portal.support import Person, sign_with
@@ -324,9 +326,10 @@ def test_an_application_through_the_pages_to_a_verified_lease(stack: Stack, gate
 
 
 def _submitted_application(
-    stack: Stack, gateway: RegistryGatewayClient
+    stack: Stack, gateway: RegistryGatewayClient, *, submit: bool = True
 ) -> tuple[Person, Person, Person, str]:
-    """An application submitted over the API, income enough on its own: (applicant, officer, head, id)."""
+    """An application submitted (or only finalised) over the API, income enough on its own:
+    (applicant, officer, head, id)."""
     officer, head = stack.officer().login(), stack.head()
     flat = gateway.scenario_property(owner_bin=get_settings().housing_company_bin)
     officer.post("/v1/flats", {"cadastral_number": flat.cadastral_number, "price": "15000000.00"})
@@ -355,8 +358,9 @@ def _submitted_application(
             f"{base}/uploads", data={"doc_type": doc_type}, files={"file": ("c.pdf", PDF, "application/pdf")}
         )
     _ok(applicant.post(f"{base}/finalise"))
-    document = applicant.get(f"{base}/document").content
-    _ok(applicant.post(f"{base}/submit", {"cms": applicant.sign(document)}))
+    if submit:
+        document = applicant.get(f"{base}/document").content
+        _ok(applicant.post(f"{base}/submit", {"cms": applicant.sign(document)}))
     app_id = base.rsplit("/", 1)[1]
     return applicant, officer, head, app_id
 
@@ -430,3 +434,17 @@ def test_a_second_refusal_after_reconsidering_gets_its_own_hearing(
     second = head.get(f"{base}/refusal/document").content
     assert b"the certificate is unsigned" in second
     assert b"income not confirmed" not in second
+
+
+def test_an_application_is_submitted_within_the_invitations_window(
+    stack: Stack, gateway: RegistryGatewayClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§7: 15 calendar days to submit; a draft begun in time is not submitted months later."""
+    applicant, _officer, _head, app_id = _submitted_application(stack, gateway, submit=False)
+    base = f"/v1/applications/{app_id}"
+    document = applicant.get(f"{base}/document").content
+    late = datetime.now(UTC) + timedelta(days=get_settings().apply_within_days + 2)
+    monkeypatch.setattr(applications, "now", lambda: late)
+    refused = applicant.post(f"{base}/submit", {"cms": applicant.sign(document)})
+    assert (refused.status_code, refused.json()["code"]) == (410, "invitation.expired")
+    assert applicant.get(base).json()["status"] == "draft"  # finalised, never submitted
