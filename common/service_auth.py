@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 import httpx
 import jwt
@@ -21,7 +22,7 @@ from jwt.algorithms import OKPAlgorithm
 
 from common.problems import Problem
 from common.service_keys import ServiceKey, development_key
-from common.settings import service_url
+from common.settings import ServiceSettings, service_url
 
 __all__ = [
     "TOKEN_LIFETIME_S",
@@ -32,7 +33,10 @@ __all__ = [
     "mint_service_token",
     "published_jwks",
     "require_service",
+    "service_caller",
 ]
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 TOKEN_LIFETIME_S = 60
 
@@ -155,6 +159,26 @@ def published_jwks(service: str) -> Mapping[str, Any]:
     except KeyError:
         return {"keys": []}
     return fetch_jwks(base_url)
+
+
+def service_caller(
+    audience: str, settings: Callable[[], SettingsT], issuers: Callable[[SettingsT], Iterable[str]]
+) -> Callable[[Request], CallerService]:
+    """A FastAPI dependency: the calling service, one of `issuers(settings())`, its token checked
+    for `audience` as the settings' environment requires. Built on first use, so the settings are
+    read when the app serves, not when the module is imported."""
+
+    @cache
+    def verifier() -> ServiceTokenVerifier:
+        current = settings()
+        return ServiceTokenVerifier(
+            audience, allowed_issuers=set(issuers(current)), production=current.production
+        )
+
+    def dependency(request: Request) -> CallerService:
+        return require_service(verifier())(request)
+
+    return dependency
 
 
 def require_service(verifier: ServiceTokenVerifier) -> Callable[..., CallerService]:

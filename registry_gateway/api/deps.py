@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from common.service_auth import CallerService, ServiceTokenVerifier, require_service
+from common.service_auth import CallerService, service_caller
 from registry_gateway.config import get_settings
 
 __all__ = ["Caller"]
 
-
-@cache
-def _verifier() -> ServiceTokenVerifier:
-    settings = get_settings()
-    return ServiceTokenVerifier(
-        "registry_gateway", allowed_issuers=set(settings.callers), production=settings.production
-    )
-
-
-def _caller(request: Request) -> CallerService:
-    return require_service(_verifier())(request)
-
-
-Caller = Annotated[CallerService, Depends(_caller)]
+Caller = Annotated[
+    CallerService, Depends(service_caller("registry_gateway", get_settings, lambda s: s.callers))
+]

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from fastapi import Request
 
 from common.problems import Problem
-from common.service_auth import CallerService, ServiceTokenVerifier, require_service
+from common.service_auth import service_caller
 from videoconf import service
 from videoconf.config import get_settings
 from videoconf.live import Hubs
@@ -19,16 +17,7 @@ __all__ = ["SESSION_COOKIE", "gateway", "hubs", "participant", "room_actor"]
 SESSION_COOKIE = "vc_session"
 
 
-@cache
-def _verifier() -> ServiceTokenVerifier:
-    settings = get_settings()
-    return ServiceTokenVerifier(
-        "videoconf", allowed_issuers=set(settings.gateway_services), production=settings.production
-    )
-
-
-def gateway(request: Request) -> CallerService:
-    return require_service(_verifier())(request)
+gateway = service_caller("videoconf", get_settings, lambda s: s.gateway_services)
 
 
 def participant(request: Request) -> Actor:
