@@ -65,8 +65,9 @@ __all__ = [
 # ---------------------------------------------------------------- accounts, akimat lists, flats
 
 
-def account_by_iin(session: Session, iin: str) -> Account | None:
-    return session.exec(select(Account).where(Account.iin == iin)).first()
+def account_by_iin(session: Session, iin: str, *, for_update: bool = False) -> Account | None:
+    query = select(Account).where(Account.iin == iin)
+    return session.exec(query.with_for_update() if for_update else query).first()
 
 
 def has_account(session: Session, iin: str) -> bool:

@@ -82,14 +82,16 @@ def create_application(user: User, cadastral_number: str, term_months: int) -> d
     if not 1 <= term_months <= settings.max_term_months:
         raise Problem(422, "application.term", f"the term is 1..{settings.max_term_months} months")
     with transaction() as session:
-        account = repo.account_by_iin(session, user.iin)
+        # Row locks order two clicks of one applicant and two applicants for one flat (PostgreSQL;
+        # SQLite's write lock is taken at BEGIN).
+        account = repo.account_by_iin(session, user.iin, for_update=True)
         if account is None:
             raise Problem(403, "invitation.none", "you are not on an akimat list of this programme")
         existing = repo.application_of(session, user.iin)
         if existing is not None:
             raise Problem(409, "application.exists", "you already have an application", id=existing.id)
         _require_open_invitation(account)
-        flat = session.get(Flat, cadastral_number)
+        flat = session.get(Flat, cadastral_number, with_for_update=True)
         if flat is None:
             raise Problem(404, "flat.not_found", "the housing company offers no such flat")
         if flat.reserved_by is not None:
