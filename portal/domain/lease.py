@@ -8,6 +8,7 @@ guarantor in the order they were invited, then the housing company's head.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from common.canonical import canonical_bytes
-from portal.domain.schedule import Schedule
+from portal.domain.schedule import Schedule, annuity_schedule
 
 __all__ = [
     "LEASE_MEDIA_TYPE",
@@ -26,6 +27,7 @@ __all__ = [
     "lease_document",
     "next_party",
     "schedule_digest_source",
+    "signed_schedule",
 ]
 
 LEASE_MEDIA_TYPE = "application/vnd.rto.lease+json"
@@ -107,6 +109,18 @@ def lease_document(
         "schedule_columns": ["number", "due_date", "payment", "interest", "principal", "early_buyout"],
         "schedule": schedule_digest_source(schedule),
     }
+
+
+def signed_schedule(content: bytes) -> Schedule:
+    """The schedule the parties signed, rebuilt from the lease's own terms — not from today's
+    rate or flat price, which may have changed since."""
+    terms = json.loads(content)["terms"]
+    return annuity_schedule(
+        Decimal(terms["price"]),
+        Decimal(terms["annual_rate_percent"]),
+        int(terms["term_months"]),
+        date.fromisoformat(terms["first_due"]),
+    )
 
 
 def lease_bytes(document: dict[str, Any]) -> bytes:

@@ -19,9 +19,8 @@ from common.problems import Problem
 from portal import repository as repo
 from portal.config import get_settings
 from portal.db import get_engine
-from portal.domain.lease import LEASE_MEDIA_TYPE
+from portal.domain.lease import LEASE_MEDIA_TYPE, signed_schedule
 from portal.domain.ledger import LedgerFigures, ledger_figures
-from portal.domain.schedule import annuity_schedule
 from portal.domain.states import Status
 from portal.models import Application, Lease, Payment, SignedDocument
 from portal.service.access import load_application, require_role
@@ -58,10 +57,7 @@ def _lease_and_app(session: Session, lease_id: str, user: User, *roles: str) -> 
 
 
 def _figures(lease: Lease, app: Application, payments: list[Payment], as_of: date | None) -> LedgerFigures:
-    schedule = annuity_schedule(
-        Decimal(lease.price), get_settings().annual_rate_percent, app.term_months, app.first_due
-    )
-    return ledger_figures(schedule, [Decimal(p.amount) for p in payments], as_of)
+    return ledger_figures(signed_schedule(lease.content), [Decimal(p.amount) for p in payments], as_of)
 
 
 def _paid_off(lease: Lease, app: Application, payments: list[Payment]) -> bool:

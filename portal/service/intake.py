@@ -130,6 +130,8 @@ def offer_flat(cadastral_number: str, price: Decimal) -> dict[str, Any]:
         flat = session.get(Flat, cadastral_number) or Flat(
             cadastral_number=cadastral_number, price=price, address="", rooms=0, total_area=""
         )
+        if flat.reserved_by is not None and flat.price != price:
+            raise Problem(409, "flat.reserved", "a reserved flat keeps the price its applicant applied for")
         flat.price, flat.address, flat.rooms = price, record.address, record.rooms
         flat.total_area = f"{record.total_area}"
         session.add(flat)

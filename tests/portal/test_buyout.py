@@ -20,7 +20,9 @@ from tests.portal.stages import stages as stages  # the fixture
 D = Decimal
 
 
-def test_paid_off_lease_ends_in_the_tenants_ownership(stages: Stages) -> None:
+def test_paid_off_lease_ends_in_the_tenants_ownership(
+    stages: Stages, monkeypatch: pytest.MonkeyPatch
+) -> None:
     deal = stages.signed_lease(price="1200000.00", term_months=12)
     applicant, officer, head = deal.applicant, deal.officer, deal.head
     lease_case = stages.register_lease(deal)
@@ -38,6 +40,12 @@ def test_paid_off_lease_ends_in_the_tenants_ownership(stages: Stages) -> None:
     ledger = ok(
         officer.post(payments, {"amount": "250000.50", "paid_on": _today(), "reference": "KASPI-0002"}), 201
     )
+
+    # The lease's terms are the signed ones: a new rate or price for the flat changes no ledger.
+    monkeypatch.setattr(get_settings(), "annual_rate_percent", D("9.9"))
+    assert ok(applicant.get(payments)) == ledger
+    repriced = officer.post("/v1/flats", {"cadastral_number": deal.cadastral_number, "price": "1.00"})
+    assert (repriced.status_code, repriced.json()["code"]) == (409, "flat.reserved")
 
     # Nothing has come due yet (the first instalment falls next month): all paid is price.
     paid = D(rows[0]["payment"]) + D("250000.50")

@@ -3,7 +3,15 @@ from decimal import Decimal
 
 import pytest
 
-from portal.domain.lease import OrderViolation, Party, PartyRole, lease_bytes, lease_document, next_party
+from portal.domain.lease import (
+    OrderViolation,
+    Party,
+    PartyRole,
+    lease_bytes,
+    lease_document,
+    next_party,
+    signed_schedule,
+)
 from portal.domain.schedule import annuity_schedule
 
 PARTIES = [
@@ -23,6 +31,13 @@ def _doc():
         flat={"cadastral_number": "20:316:001:045:1:12", "address": "Astana"},
         schedule=schedule,
     )
+
+
+def test_the_signed_terms_give_back_the_signed_schedule():
+    """The ledger reads the lease's own terms: the rate and price the parties signed."""
+    schedule = annuity_schedule(Decimal(15_000_000), Decimal("3.1"), 120, date(2026, 8, 1))
+    assert signed_schedule(lease_bytes(_doc())) == schedule
+    assert signed_schedule(lease_bytes(_doc())).rows[0].interest == Decimal("38750.00")
 
 
 def test_same_inputs_same_bytes():
