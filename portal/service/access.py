@@ -29,6 +29,7 @@ def load_application(session: Session, application_id: str, user: User, *roles: 
             return app
         if "applicant" in allowed and user.bin is None and app.applicant_iin == user.iin:
             return app
-        if "guarantor" in allowed and repo.is_guarantor_of(session, app.id, user.identifier):
+        guarantor = user.guarantor_identifier
+        if "guarantor" in allowed and guarantor and repo.is_guarantor_of(session, app.id, guarantor):
             return app
     raise Problem(404, "application.not_found", "no such application among yours")

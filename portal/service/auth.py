@@ -51,6 +51,14 @@ class User:
         """Whom this user acts for: the entity's BIN with an organisation key, else the IIN."""
         return self.bin or self.iin
 
+    @property
+    def guarantor_identifier(self) -> str | None:
+        """Whose guarantees this user handles: a person's own; an organisation's only with its
+        head's or a signatory's key (an employee's key commits the employer to nothing)."""
+        if self.bin is None:
+            return self.iin
+        return self.bin if "signatory" in self.roles else None
+
 
 def _challenge_bytes(row: LoginChallenge) -> bytes:
     return bytes.fromhex(row.nonce)
@@ -84,10 +92,13 @@ def log_in(challenge_id: str, cms: str) -> tuple[str, User]:
         challenge.used_at = now()
     identity = login_identity(cms, _challenge_bytes(challenge))
     base_roles: set[str] = set()
+    may_sign = bool({Role.HEAD, Role.MAY_SIGN} & set(identity.roles))
     if identity.bin == settings.housing_company_bin:
         base_roles.add("officer")
-        if {Role.HEAD, Role.MAY_SIGN} & set(identity.roles):
+        if may_sign:
             base_roles.add("head")
+    elif identity.bin is not None and may_sign:
+        base_roles.add("signatory")
     token = secrets.token_urlsafe(32)
     with transaction() as session:
         session.add(
@@ -120,7 +131,8 @@ def user_for_token(token: str) -> User | None:
         roles = set(row.roles)
         if row.bin is None and repo.has_account(session, row.iin):
             roles.add("applicant")
-        if repo.is_guarantor(session, row.bin or row.iin):
+        user = User(iin=row.iin, bin=row.bin, name=row.name, roles=frozenset(roles))
+        if user.guarantor_identifier and repo.is_guarantor(session, user.guarantor_identifier):
             roles.add("guarantor")
         return User(iin=row.iin, bin=row.bin, name=row.name, roles=frozenset(roles))
 

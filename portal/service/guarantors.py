@@ -79,7 +79,7 @@ def invite_guarantor(application_id: str, user: User, kind: str, identifier: str
 
 def _load(session: Session, guarantor_id: str, user: User) -> tuple[Guarantor, Application]:
     g = session.get(Guarantor, guarantor_id)
-    if g is None or g.identifier != user.identifier:
+    if g is None or g.identifier != user.guarantor_identifier:
         raise Problem(404, "guarantor.not_found", "no such guarantee among yours")
     app = session.get(Application, g.application_id)
     assert app is not None
@@ -178,8 +178,10 @@ def guarantor_sign(guarantor_id: str, user: User, cms: str) -> dict[str, Any]:
 
 
 def my_guarantees(user: User) -> list[dict[str, Any]]:
+    if user.guarantor_identifier is None:
+        return []
     with Session(get_engine()) as session:
         return [
             {**guarantor_view(g), "application_id": g.application_id}
-            for g in repo.guarantees_by(session, user.identifier)
+            for g in repo.guarantees_by(session, user.guarantor_identifier)
         ]

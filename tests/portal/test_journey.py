@@ -10,11 +10,14 @@ import subprocess
 import time
 from decimal import Decimal
 
+import httpx
 import pytest
 
+from common.eds import Identity, Role
 from common.service_keys import development_key
 from portal.config import get_settings
 from registry_gateway.client import RegistryGatewayClient
+from registry_gateway.domain.seed import REGISTRAR_ORG_BIN
 from tests.portal.conftest import Stack
 from tests.portal.support import Person, sign_with
 
@@ -233,3 +236,53 @@ def test_from_the_list_to_a_signed_lease(stack: Stack, gateway: RegistryGatewayC
             check=False,
         )
         assert result.returncode == 0, result.stderr
+
+
+def test_an_employer_guarantees_through_its_head_not_any_employee(
+    stack: Stack, gateway: RegistryGatewayClient
+) -> None:
+    """An employee's organisation key shows neither the guarantee nor the application; the head's
+    (or a signatory's) key answers for the employer."""
+    officer = stack.officer().login()
+    flat = gateway.scenario_property(owner_bin=get_settings().housing_company_bin)
+    _ok(officer.post("/v1/flats", {"cadastral_number": flat.cadastral_number, "price": "9000000.00"}), 201)
+    applicant = _person(stack, gateway, sex="F", birth_date="1990-03-03")
+    officer.http.post(
+        "/v1/lists",
+        params={"akimat": "Astana"},
+        content=f"iin,category,phone\n{applicant.iin},budget_employee,+77011234509\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    applicant.login()
+    app = _ok(
+        applicant.post("/v1/applications", {"cadastral_number": flat.cadastral_number, "term_months": 120}),
+        201,
+    )
+    employer = REGISTRAR_ORG_BIN  # a legal entity the registers know
+    _ok(
+        applicant.post(
+            f"/v1/applications/{app['id']}/guarantors", {"kind": "employer", "identifier": employer}
+        ),
+        201,
+    )
+
+    def staff(role: Role) -> Person:
+        record = gateway.scenario_person(sex="M", birth_date="1980-01-01")
+        identity = Identity.officer(
+            record.iin, "Сотрудник", "Ерлан", bin=employer, organisation="Employer", role=role
+        )
+        return Person(
+            record.iin, stack.ca.issue(identity), httpx.Client(base_url=stack.urls["portal"], timeout=60)
+        )
+
+    employee = staff(Role.EMPLOYEE).login()
+    assert "guarantor" not in employee.roles
+    assert _ok(employee.get("/v1/guarantees")) == []
+    assert employee.get(f"/v1/applications/{app['id']}").status_code == 404
+    head = staff(Role.HEAD).login()
+    assert "guarantor" in head.roles
+    (guarantee,) = _ok(head.get("/v1/guarantees"))
+    assert (
+        employee.put(f"/v1/guarantees/{guarantee['id']}/income", {"monthly_income": "1"}).status_code == 404
+    )
+    _ok(head.put(f"/v1/guarantees/{guarantee['id']}/income", {"monthly_income": "300000"}))
