@@ -71,11 +71,7 @@ class Stages:
         ok(officer.post("/v1/flats", {"cadastral_number": flat.cadastral_number, "price": price}), 201)
         record = self.gateway.scenario_person(sex="M", birth_date="1990-03-14", phone="+77017654321")
         applicant = self.stack.person(record.iin, record.name_ru.surname, record.name_ru.given_name)
-        csv = f"iin,category,phone\n{applicant.iin},budget_employee,+77017654321\n"
-        listed = officer.http.post(
-            "/v1/lists", params={"akimat": "Astana"}, content=csv, headers={"Content-Type": "text/csv"}
-        )
-        ok(listed, 201)
+        ok(officer.load_list([(applicant.iin, "+77017654321")]), 201)
         applicant.login()
         body = {"cadastral_number": flat.cadastral_number, "term_months": term_months}
         app_id = ok(applicant.post("/v1/applications", body), 201)["id"]

@@ -30,6 +30,13 @@ class Person:
     def sign(self, content: bytes) -> str:
         return sign_with(self.keys.sign, content)
 
+    def load_list(self, rows: list[tuple[str, str]], *, akimat: str = "Astana") -> httpx.Response:
+        """An officer loads an akimat's list of budget employees: (IIN, phone) rows."""
+        csv = "iin,category,phone\n" + "".join(f"{iin},budget_employee,{phone}\n" for iin, phone in rows)
+        return self.http.post(
+            "/v1/lists", params={"akimat": akimat}, content=csv, headers={"Content-Type": "text/csv"}
+        )
+
     def login(self) -> Person:
         challenge = self.http.post("/v1/auth/challenge").json()
         raw = base64.b64decode(challenge["challenge_b64"])

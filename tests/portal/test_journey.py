@@ -57,11 +57,7 @@ def test_from_the_list_to_a_signed_lease(stack: Stack, gateway: RegistryGatewayC
 
     applicant = _person(stack, gateway, sex="F", birth_date="1995-11-20", phone="+77011234503")
     guarantor = _person(stack, gateway, sex="M", birth_date="1984-04-22", monthly_payments="64000.00")
-    csv = f"iin,category,phone\n{applicant.iin},budget_employee,+77011234503\n"
-    listed = officer.http.post(
-        "/v1/lists", params={"akimat": "Astana"}, content=csv, headers={"Content-Type": "text/csv"}
-    )
-    assert _ok(listed, 201)["rows_loaded"] == 1
+    assert _ok(officer.load_list([(applicant.iin, "+77011234503")]), 201)["rows_loaded"] == 1
 
     # the applicant applies; consent comes first, then the state systems fill the form
     applicant.login()
@@ -247,12 +243,7 @@ def test_an_employer_guarantees_through_its_head_not_any_employee(
     flat = gateway.scenario_property(owner_bin=get_settings().housing_company_bin)
     _ok(officer.post("/v1/flats", {"cadastral_number": flat.cadastral_number, "price": "9000000.00"}), 201)
     applicant = _person(stack, gateway, sex="F", birth_date="1990-03-03")
-    officer.http.post(
-        "/v1/lists",
-        params={"akimat": "Astana"},
-        content=f"iin,category,phone\n{applicant.iin},budget_employee,+77011234509\n",
-        headers={"Content-Type": "text/csv"},
-    )
+    _ok(officer.load_list([(applicant.iin, "+77011234509")]), 201)
     applicant.login()
     app = _ok(
         applicant.post("/v1/applications", {"cadastral_number": flat.cadastral_number, "term_months": 120}),

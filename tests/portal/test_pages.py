@@ -165,12 +165,7 @@ def test_an_application_through_the_pages_to_a_verified_lease(stack: Stack, gate
     applicant = stack.person(record.iin, record.name_ru.surname, record.name_ru.given_name)
     g_record = gateway.scenario_person(sex="M", birth_date="1984-04-22", monthly_payments="64000.00")
     guarantor = stack.person(g_record.iin, g_record.name_ru.surname, g_record.name_ru.given_name)
-    officer.http.post(
-        "/v1/lists",
-        params={"akimat": "Astana"},
-        content=f"iin,category,phone\n{applicant.iin},budget_employee,+77011234503\n",
-        headers={"Content-Type": "text/csv"},
-    )
+    officer.load_list([(applicant.iin, "+77011234503")])
 
     a, g, h, o = (httpx.Client(base_url=stack.urls["portal"], timeout=60) for _ in range(4))
     with a, g, h, o:
@@ -335,12 +330,7 @@ def _submitted_application(
     officer.post("/v1/flats", {"cadastral_number": flat.cadastral_number, "price": "15000000.00"})
     record = gateway.scenario_person(sex="F", birth_date="1995-11-20")
     applicant = stack.person(record.iin, record.name_ru.surname, record.name_ru.given_name)
-    officer.http.post(
-        "/v1/lists",
-        params={"akimat": "Astana"},
-        content=f"iin,category,phone\n{applicant.iin},budget_employee,+77011234503\n",
-        headers={"Content-Type": "text/csv"},
-    )
+    officer.load_list([(applicant.iin, "+77011234503")])
     # submitted over the API: income enough on its own, no guarantor
     applicant.login()
     app_id = applicant.post(

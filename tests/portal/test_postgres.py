@@ -29,13 +29,7 @@ def pg_stack(fresh_data_dir: Path, pki_dir: Path, monkeypatch: pytest.MonkeyPatc
 
 def _invited(stack: Stack, gateway: RegistryGatewayClient, officer: Person, count: int) -> list[Person]:
     records = [gateway.scenario_person(sex="F", birth_date="1995-11-20") for _ in range(count)]
-    rows = "".join(f"{r.iin},budget_employee,+7701123450{i}\n" for i, r in enumerate(records))
-    listed = officer.http.post(
-        "/v1/lists",
-        params={"akimat": "Astana"},
-        content=f"iin,category,phone\n{rows}",
-        headers={"Content-Type": "text/csv"},
-    )
+    listed = officer.load_list([(r.iin, f"+7701123450{i}") for i, r in enumerate(records)])
     assert listed.json()["rows_loaded"] == count, listed.text
     return [stack.person(r.iin, r.name_ru.surname, r.name_ru.given_name).login() for r in records]
 
