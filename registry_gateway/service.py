@@ -24,7 +24,7 @@ from registry_gateway import repository as repo
 from registry_gateway.config import get_service_key, get_settings
 from registry_gateway.db import get_engine
 from registry_gateway.domain.deadline import registration_deadline
-from registry_gateway.domain.states import TERMINAL, progress_state
+from registry_gateway.domain.states import PAYABLE, TERMINAL, progress_state
 from registry_gateway.models import Case, CaseDocument, CaseParty, CaseTransition, Property
 from registry_gateway.outside import OutsideClient, receipt_signature_valid
 from registry_gateway.relay import enqueue
@@ -283,10 +283,6 @@ def status_payload(case: Case, event: str) -> dict[str, Any]:
     }
 
 
-# A case the registrar checked (or suspended) before its fee was paid can still be paid for.
-_PAYABLE = frozenset({"awaiting_payment", "checking", "suspended"})
-
-
 def pay_fee(case_id: str, amount: Decimal, payer: str | None) -> PaymentReceipt:
     """Pay through the payment gateway and confirm with its signed receipt; the one-working-day
     registration term (§38) starts at the confirmation."""
@@ -294,7 +290,7 @@ def pay_fee(case_id: str, amount: Decimal, payer: str | None) -> PaymentReceipt:
         case = repo.get_case(session, case_id)
         if case.receipt:
             return PaymentReceipt.model_validate(case.receipt)
-        if case.state not in _PAYABLE:
+        if case.state not in PAYABLE:
             raise Problem(409, "case.not_awaiting_payment", f"the case is {case.state}")
         if amount != case.fee_due:
             raise Problem(422, "case.fee_amount", f"the fee is {case.fee_due} KZT, not {amount}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DECIDABLE", "TERMINAL", "TRANSITIONS", "can_move", "progress_state"]
+__all__ = ["DECIDABLE", "PAYABLE", "TERMINAL", "TRANSITIONS", "can_move", "progress_state"]
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"awaiting_signatures", "awaiting_payment", "refused"}),
@@ -17,6 +17,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 TERMINAL = frozenset({"registered", "refused"})
 # The registrar may decide once checks have run.
 DECIDABLE = frozenset({"checking"})
+# The fee can be paid once signed, and still after the registrar checked or suspended the case early.
+PAYABLE = frozenset({"awaiting_payment", "checking", "suspended"})
 
 
 def can_move(current: str, target: str) -> bool:
