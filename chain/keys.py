@@ -14,7 +14,6 @@ from chain.config import get_settings
 from chain.domain.admission import KINDS_BY_SUBMITTER
 from common.notes import SIG_COSIGNATURE_V1, Signer, Verifier
 from common.service_keys import development_key
-from common.settings import service_url
 
 __all__ = [
     "development_log_keys",
@@ -63,9 +62,9 @@ def submitter_jwks() -> dict[str, dict[str, str]]:
     for service in sorted(KINDS_BY_SUBMITTER):
         if get_settings().environment == "production":
             # Here only: it brings FastAPI, which an offline `rto verify` has no use for.
-            from common.service_auth import fetch_jwks
+            from common.service_auth import published_jwks
 
-            keys[service] = fetch_jwks(service_url(service))["keys"][0]
+            keys[service] = published_jwks(service)["keys"][0]
         else:
             keys[service] = development_key(service).jwk()
     return keys
